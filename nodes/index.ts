@@ -1,0 +1,24 @@
+/**
+ * The node vocabulary: types, definitions, registry, the pipeline catalog and pure helpers.
+ * Nothing here imports Node-only modules, the DOM, React or xstate.
+ */
+export * from './core/types';
+export { defineNode, port, defaultParams } from './core/define';
+export type { VideoFrame } from './core/frame';
+export { i420Size, i420Planes, blackFrame } from './core/frame';
+export { i420ToRgba, rgbaToI420 } from './core/pixels';
+export { paramsJsonSchema, describeNode, describeNodes, describePipeline, describePipelines } from './core/describe';
+export type { PipelineAvailability } from './core/describe';
+export { builtinNodes, registry, createRegistry } from './registry';
+export type { BuiltinNodeType, NodeRegistry } from './registry';
+export { PIPELINES, findPipeline, isOnnxPath } from './pipeline/catalog';
+export type { PipelineInfo, PipelineBackendKind } from './pipeline/catalog';
+export { cameraNode } from './camera/definition';
+export { spoutNode } from './spout/definition';
+export { ndiNode } from './ndi/definition';
+export { pipelineNode } from './pipeline/definition';
+export { promptTimelineNode, weightedPrompt, timelineEntry } from './prompt-timeline/definition';
+export type { WeightedPrompt, TimelineEntry } from './prompt-timeline/definition';
+export { vaceNode } from './vace/definition';
+export { outputNode } from './output/definition';
+export { recordNode } from './record/definition';

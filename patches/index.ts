@@ -1,0 +1,2 @@
+/** The .patch format: types, schema, migrations, converters, importers. */
+export * from './format/types';
