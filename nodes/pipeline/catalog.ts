@@ -101,6 +101,12 @@ export const PIPELINES: readonly PipelineInfo[] = [
   effect('blur', 'Blur', 'Separable Gaussian-like blur; strength sets the radius.'),
   effect('posterize', 'Posterize', 'Colour quantisation; strength sets how few levels remain.'),
   effect('color-grade', 'Colour grade', 'Warm/cool grade with lifted contrast; strength blends it in.'),
+  effect(
+    'prompt-tint',
+    'Prompt tint',
+    'Text-conditioned colour grade: each prompt is embedded (a deterministic text hash) and steers the tint; weights blend prompts.',
+    { supportsPrompts: true },
+  ),
   effect('trails', 'Trails', 'Feedback: blends each frame with the previous output; strength sets the decay.', {
     feedback: true,
   }),
