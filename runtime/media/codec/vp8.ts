@@ -6,7 +6,7 @@
  * Both classes are synchronous: one frame in, at most one frame out. libvpx in realtime mode
  * with lag-in-frames 0 emits the packet for a frame before `encode` returns, so nothing is held.
  */
-import { Codec, CodecContext, Dictionary, Frame, Log, Packet, Rational } from 'node-av/lib';
+import { Codec, CodecContext, Frame, Log, Packet, Rational } from 'node-av/lib';
 import {
   AV_CODEC_ID_VP8,
   AV_LOG_FATAL,
@@ -44,9 +44,7 @@ export interface Vp8EncoderOptions {
 }
 
 /** Result of {@link Vp8Decoder.decode}: a frame, nothing yet, or an error that did not throw. */
-export type DecodeResult =
-  | { ok: true; frame: VideoFrame; keyframe: boolean }
-  | { ok: false; error: string };
+export type DecodeResult = { ok: true; frame: VideoFrame; keyframe: boolean } | { ok: false; error: string };
 
 let logLevelSet = false;
 /**
@@ -88,9 +86,6 @@ function assertDims(width: number, height: number, where: string): void {
 export class Vp8Encoder {
   private readonly opts: Required<Vp8EncoderOptions>;
   private ctx: CodecContext | null = null;
-  // Kept referenced for the encoder's whole life: a temporary options dictionary was freed twice
-  // and crashed the process (FIELD-NOTES.md, node-av).
-  private dict: Dictionary | null = null;
   private frame: Frame | null = null;
   private packet: Packet | null = null;
   private width = 0;
@@ -115,8 +110,10 @@ export class Vp8Encoder {
     }
     if (!(fps >= 1 && fps <= 240)) throw new RangeError(`Vp8Encoder: fps ${fps} is outside 1..240`);
     if (!(keyframeInterval >= 1)) throw new RangeError(`Vp8Encoder: keyframeInterval must be ≥ 1`);
-    if (!(cpuUsed >= -16 && cpuUsed <= 16)) throw new RangeError(`Vp8Encoder: cpuUsed ${cpuUsed} is outside -16..16`);
-    if (!(threads >= 1 && threads <= 16)) throw new RangeError(`Vp8Encoder: threads ${threads} is outside 1..16`);
+    if (!(cpuUsed >= -16 && cpuUsed <= 16))
+      throw new RangeError(`Vp8Encoder: cpuUsed ${cpuUsed} is outside -16..16`);
+    if (!(threads >= 1 && threads <= 16))
+      throw new RangeError(`Vp8Encoder: threads ${threads} is outside 1..16`);
     quietFfmpegLog();
   }
 
@@ -187,7 +184,7 @@ export class Vp8Encoder {
     return out;
   }
 
-  /** Frees the codec, its frame, packet and options. Safe to call twice. */
+  /** Frees the codec, its frame and packet. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -218,22 +215,32 @@ export class Vp8Encoder {
     // libvpx's 0..63 quantizer range as WebRTC uses it; FFmpeg's default qmax 31 wastes bits.
     ctx.qMin = 2;
     ctx.qMax = 56;
-    const dict = Dictionary.fromObject({
+    // libvpx options go straight onto the context, never through an options Dictionary: node-av
+    // passes the Dictionary to avcodec_open2, which frees and replaces it, and node-av's finalizer
+    // then frees the stale pointer again (double free → abort at GC or exit; measured here, the
+    // cause of the crash noted in FIELD-NOTES.md).
+    const privOptions: Record<string, string> = {
       deadline: 'realtime',
-      'cpu-used': cpuUsed,
-      'lag-in-frames': 0,
-      'error-resilient': 1,
-      'auto-alt-ref': 0,
-      'static-thresh': 0,
-      'noise-sensitivity': 0,
-      'max-intra-rate': 300,
-      'undershoot-pct': 100,
-      'overshoot-pct': 15,
-    });
-    const ret = ctx.open2Sync(codec, dict);
+      'cpu-used': String(cpuUsed),
+      'lag-in-frames': '0',
+      'error-resilient': '1',
+      'auto-alt-ref': '0',
+      'static-thresh': '0',
+      'noise-sensitivity': '0',
+      'max-intra-rate': '300', // caps keyframe size so a PLI answer does not burst
+      'undershoot-pct': '100',
+      'overshoot-pct': '15',
+    };
+    for (const [name, value] of Object.entries(privOptions)) {
+      const r = ctx.setOption(name, value);
+      if (r < 0) {
+        ctx.freeContext();
+        throw new Error(errorText(r, `Vp8Encoder: setting libvpx option ${name}=${value}`));
+      }
+    }
+    const ret = ctx.open2Sync(codec, null);
     if (ret < 0) {
       ctx.freeContext();
-      dict.free();
       throw new Error(errorText(ret, `Vp8Encoder: opening libvpx at ${width}×${height}`));
     }
     const frame = new Frame();
@@ -245,13 +252,11 @@ export class Vp8Encoder {
     if (fret < 0) {
       frame.free();
       ctx.freeContext();
-      dict.free();
       throw new Error(errorText(fret, 'Vp8Encoder: allocating the frame'));
     }
     const packet = new Packet();
     packet.alloc();
     this.ctx = ctx;
-    this.dict = dict;
     this.frame = frame;
     this.packet = packet;
     this.width = width;
@@ -266,9 +271,6 @@ export class Vp8Encoder {
     this.frame = null;
     this.packet?.free();
     this.packet = null;
-    // The dictionary goes last, after the context that may still point into it.
-    this.dict?.free();
-    this.dict = null;
   }
 }
 
