@@ -7,7 +7,13 @@ export { defineNode, port, defaultParams } from './core/define';
 export type { VideoFrame } from './core/frame';
 export { i420Size, i420Planes, blackFrame } from './core/frame';
 export { i420ToRgba, rgbaToI420 } from './core/pixels';
-export { paramsJsonSchema, describeNode, describeNodes, describePipeline, describePipelines } from './core/describe';
+export {
+  paramsJsonSchema,
+  describeNode,
+  describeNodes,
+  describePipeline,
+  describePipelines,
+} from './core/describe';
 export type { PipelineAvailability } from './core/describe';
 export { builtinNodes, registry, createRegistry } from './registry';
 export type { BuiltinNodeType, NodeRegistry } from './registry';

@@ -20,7 +20,13 @@ export const cameraNode = defineNode({
     fps: z.number().min(1).max(120).default(30),
   }),
   paramMeta: {
-    source_mode: { mark: 'load', label: 'Source', description: 'Where frames come from.', widget: 'select', key: true },
+    source_mode: {
+      mark: 'load',
+      label: 'Source',
+      description: 'Where frames come from.',
+      widget: 'select',
+      key: true,
+    },
     device: {
       mark: 'load',
       label: 'Device',
@@ -35,14 +41,38 @@ export const cameraNode = defineNode({
       assetType: 'video',
       visibleWhen: { param: 'source_mode', equals: 'video_file' },
     },
-    width: { mark: 'load', label: 'Width', description: 'Frame width in pixels (even).', widget: 'number', key: true },
-    height: { mark: 'load', label: 'Height', description: 'Frame height in pixels (even).', widget: 'number', key: true },
-    fps: { mark: 'live', label: 'FPS', description: 'Frames per second (test pattern and camera request).', widget: 'number' },
+    width: {
+      mark: 'load',
+      label: 'Width',
+      description: 'Frame width in pixels (even).',
+      widget: 'number',
+      key: true,
+    },
+    height: {
+      mark: 'load',
+      label: 'Height',
+      description: 'Frame height in pixels (even).',
+      widget: 'number',
+      key: true,
+    },
+    fps: {
+      mark: 'live',
+      label: 'FPS',
+      description: 'Frames per second (test pattern and camera request).',
+      widget: 'number',
+    },
   },
   migrations: [],
   requires: (p) =>
     p.source_mode === 'camera'
-      ? [{ capability: 'camera', param: 'source_mode', why: 'reads a camera track from the browser', whenMissing: 'degrade' }]
+      ? [
+          {
+            capability: 'camera',
+            param: 'source_mode',
+            why: 'reads a camera track from the browser',
+            whenMissing: 'degrade',
+          },
+        ]
       : [],
   scope: { wireType: 'source' },
   continuous: true,

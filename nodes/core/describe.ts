@@ -19,10 +19,21 @@ export function paramsJsonSchema(def: NodeDefinition<ParamsShape>): JsonSchema {
       ...props[name],
       title: meta.label,
       description: meta.description,
-      ui: { is_load_param: meta.mark === 'load', mark: meta.mark, widget: meta.widget, key: meta.key ?? false },
+      ui: {
+        is_load_param: meta.mark === 'load',
+        mark: meta.mark,
+        widget: meta.widget,
+        key: meta.key ?? false,
+      },
     };
   }
-  return { ...schema, title: def.displayName, description: def.description, 'x-patchbay-node': def.type, 'x-patchbay-version': def.version };
+  return {
+    ...schema,
+    title: def.displayName,
+    description: def.description,
+    'x-patchbay-node': def.type,
+    'x-patchbay-version': def.version,
+  };
 }
 
 function paramType(schema: JsonSchema): string {
@@ -34,7 +45,13 @@ function paramType(schema: JsonSchema): string {
 }
 
 function scopePort(p: PortDefinition, defaults: Record<string, unknown>) {
-  return { name: p.name, port_type: p.type, required: p.required, default_value: defaults[p.name] ?? null, description: p.description };
+  return {
+    name: p.name,
+    port_type: p.type,
+    required: p.required,
+    default_value: defaults[p.name] ?? null,
+    description: p.description,
+  };
 }
 
 /** One node in Scope's `/api/v1/nodes/definitions` shape (plus Patchbay's version and category). */
@@ -99,7 +116,9 @@ export function describePipeline(
     supported_modes: [...info.supportedModes],
     default_mode: info.defaultMode,
     config_schema: { ...schema, properties: props },
-    mode_defaults: Object.fromEntries(info.supportedModes.map((m) => [m, { height: info.defaultHeight, width: info.defaultWidth }])),
+    mode_defaults: Object.fromEntries(
+      info.supportedModes.map((m) => [m, { height: info.defaultHeight, width: info.defaultWidth }]),
+    ),
     available: availability.available,
     unavailable_reason: availability.available ? null : (availability.reason ?? 'unavailable'),
   };
@@ -111,7 +130,11 @@ export function describePipelines(
   infos: readonly PipelineInfo[] = PIPELINES,
   availability: (info: PipelineInfo) => PipelineAvailability = () => ({ available: true }),
 ) {
-  return { pipelines: Object.fromEntries(infos.map((i) => [i.id, describePipeline(i, pipelineNode, availability(i))])) };
+  return {
+    pipelines: Object.fromEntries(
+      infos.map((i) => [i.id, describePipeline(i, pipelineNode, availability(i))]),
+    ),
+  };
 }
 
 export { findPipeline };

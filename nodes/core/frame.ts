@@ -21,7 +21,10 @@ export function i420Size(width: number, height: number): number {
 }
 
 /** Offsets of the three planes inside an I420 buffer. */
-export function i420Planes(width: number, height: number): { y: number; u: number; v: number; chroma: number } {
+export function i420Planes(
+  width: number,
+  height: number,
+): { y: number; u: number; v: number; chroma: number } {
   const luma = width * height;
   const chroma = (width >> 1) * (height >> 1);
   return { y: 0, u: luma, v: luma + chroma, chroma };

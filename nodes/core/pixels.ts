@@ -31,12 +31,7 @@ export function i420ToRgba(frame: VideoFrame, out?: Uint8Array): Uint8Array {
 }
 
 /** RGBA → I420 (chroma averaged over each 2×2 block) into `out` (allocated when omitted). */
-export function rgbaToI420(
-  rgba: Uint8Array,
-  width: number,
-  height: number,
-  out?: Uint8Array,
-): Uint8Array {
+export function rgbaToI420(rgba: Uint8Array, width: number, height: number, out?: Uint8Array): Uint8Array {
   const p = i420Planes(width, height);
   const data = out ?? new Uint8Array(p.v + p.chroma);
   for (let i = 0, n = width * height; i < n; i++) {

@@ -18,12 +18,26 @@ export const ndiNode = defineNode({
     name: z.string().max(256).default('Patchbay'),
   }),
   paramMeta: {
-    direction: { mark: 'load', label: 'Direction', description: 'Receive a source, or send.', widget: 'select', key: true },
-    name: { mark: 'load', label: 'Name', description: 'NDI source to receive, or the sender name.', key: true },
+    direction: {
+      mark: 'load',
+      label: 'Direction',
+      description: 'Receive a source, or send.',
+      widget: 'select',
+      key: true,
+    },
+    name: {
+      mark: 'load',
+      label: 'Name',
+      description: 'NDI source to receive, or the sender name.',
+      key: true,
+    },
   },
   migrations: [],
-  ports: (p) => (p.direction === 'receive' ? { inputs: [], outputs: [videoOut] } : { inputs: [video], outputs: [] }),
-  requires: () => [{ capability: 'ndi', param: 'direction', why: 'uses the NDI runtime library', whenMissing: 'error' }],
+  ports: (p) =>
+    p.direction === 'receive' ? { inputs: [], outputs: [videoOut] } : { inputs: [video], outputs: [] },
+  requires: () => [
+    { capability: 'ndi', param: 'direction', why: 'uses the NDI runtime library', whenMissing: 'error' },
+  ],
   scope: { wireType: 'source' },
   continuous: true,
 });

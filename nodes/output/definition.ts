@@ -10,29 +10,66 @@ export const outputNode = defineNode({
   version: 1,
   displayName: 'Output',
   category: 'sink',
-  description: 'Shows frames in the editor (a WebRTC track), and can also send them to NDI or Spout and record them.',
+  description:
+    'Shows frames in the editor (a WebRTC track), and can also send them to NDI or Spout and record them.',
   inputs: [port('video', 'video', true, 'Frames to show.')],
   outputs: [],
   params: z.object({
     name: z.string().min(1).max(128).default('main'),
     preview: z.boolean().default(true),
     sinks: z
-      .object({ ndi: sink.default({ enabled: false, name: 'Patchbay' }), spout: sink.default({ enabled: false, name: 'Patchbay' }) })
+      .object({
+        ndi: sink.default({ enabled: false, name: 'Patchbay' }),
+        spout: sink.default({ enabled: false, name: 'Patchbay' }),
+      })
       .default({ ndi: { enabled: false, name: 'Patchbay' }, spout: { enabled: false, name: 'Patchbay' } }),
     record: z.boolean().default(false),
   }),
   paramMeta: {
-    name: { mark: 'live', label: 'Name', description: 'Shown in the preview and used for recordings.', key: true },
-    preview: { mark: 'load', label: 'Preview', description: 'Send this output to the editor over WebRTC.', widget: 'toggle' },
-    sinks: { mark: 'load', label: 'Sinks', description: 'Also send to NDI or Spout.', widget: 'sinks', key: true },
-    record: { mark: 'live', label: 'Record', description: 'Record this output to a WebM file.', widget: 'toggle', key: true },
+    name: {
+      mark: 'live',
+      label: 'Name',
+      description: 'Shown in the preview and used for recordings.',
+      key: true,
+    },
+    preview: {
+      mark: 'load',
+      label: 'Preview',
+      description: 'Send this output to the editor over WebRTC.',
+      widget: 'toggle',
+    },
+    sinks: {
+      mark: 'load',
+      label: 'Sinks',
+      description: 'Also send to NDI or Spout.',
+      widget: 'sinks',
+      key: true,
+    },
+    record: {
+      mark: 'live',
+      label: 'Record',
+      description: 'Record this output to a WebM file.',
+      widget: 'toggle',
+      key: true,
+    },
   },
   migrations: [],
   requires: (p) => {
     const reqs: CapabilityRequirement[] = [];
-    if (p.sinks.ndi.enabled) reqs.push({ capability: 'ndi', param: 'sinks.ndi.enabled', why: 'sends to NDI', whenMissing: 'degrade' });
+    if (p.sinks.ndi.enabled)
+      reqs.push({
+        capability: 'ndi',
+        param: 'sinks.ndi.enabled',
+        why: 'sends to NDI',
+        whenMissing: 'degrade',
+      });
     if (p.sinks.spout.enabled)
-      reqs.push({ capability: 'spout', param: 'sinks.spout.enabled', why: 'sends to Spout', whenMissing: 'degrade' });
+      reqs.push({
+        capability: 'spout',
+        param: 'sinks.spout.enabled',
+        why: 'sends to Spout',
+        whenMissing: 'degrade',
+      });
     return reqs;
   },
   scope: { wireType: 'sink' },

@@ -51,7 +51,12 @@ const gpu = (
   scopeId: true,
 });
 
-const effect = (id: string, name: string, description: string, extra: Partial<PipelineInfo> = {}): PipelineInfo => ({
+const effect = (
+  id: string,
+  name: string,
+  description: string,
+  extra: Partial<PipelineInfo> = {},
+): PipelineInfo => ({
   id,
   name,
   description,
@@ -107,22 +112,41 @@ export const PIPELINES: readonly PipelineInfo[] = [
     'Text-conditioned colour grade: each prompt is embedded (a deterministic text hash) and steers the tint; weights blend prompts.',
     { supportsPrompts: true },
   ),
-  effect('trails', 'Trails', 'Feedback: blends each frame with the previous output; strength sets the decay.', {
-    feedback: true,
-  }),
+  effect(
+    'trails',
+    'Trails',
+    'Feedback: blends each frame with the previous output; strength sets the decay.',
+    {
+      feedback: true,
+    },
+  ),
   gpu('streamdiffusionv2', 'StreamDiffusion V2', 'Real-time video diffusion (Scope).', 512, 512, 20),
   gpu('longlive', 'LongLive', 'Long interactive video generation (Scope).', 576, 320, 20),
   gpu('krea-realtime-video', 'Krea Realtime Video', 'Krea real-time video diffusion (Scope).', 832, 480, 32),
   gpu('reward-forcing', 'Reward Forcing', 'Reward-forcing video diffusion (Scope).', 576, 320, 20),
   gpu('memflow', 'MemFlow', 'Memory-flow video generation (Scope), text mode.', 576, 320, 20, ['text']),
-  { ...gpu('optical-flow', 'Optical flow', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']), supportsVace: false, supportsPrompts: false },
-  { ...gpu('scribble', 'Scribble', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']), supportsVace: false, supportsPrompts: false },
   {
-    ...gpu('video-depth-anything', 'Video Depth Anything', 'Scope depth preprocessor (GPU).', 512, 512, 4, ['video']),
+    ...gpu('optical-flow', 'Optical flow', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']),
     supportsVace: false,
     supportsPrompts: false,
   },
-  { ...gpu('rife', 'RIFE', 'Scope frame interpolation (GPU).', 512, 512, 2, ['video']), supportsVace: false, supportsPrompts: false },
+  {
+    ...gpu('scribble', 'Scribble', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']),
+    supportsVace: false,
+    supportsPrompts: false,
+  },
+  {
+    ...gpu('video-depth-anything', 'Video Depth Anything', 'Scope depth preprocessor (GPU).', 512, 512, 4, [
+      'video',
+    ]),
+    supportsVace: false,
+    supportsPrompts: false,
+  },
+  {
+    ...gpu('rife', 'RIFE', 'Scope frame interpolation (GPU).', 512, 512, 2, ['video']),
+    supportsVace: false,
+    supportsPrompts: false,
+  },
 ];
 
 /** The catalog entry for an id, or undefined (user ONNX models are looked up by the runtime). */

@@ -27,7 +27,12 @@ export const pipelineNode = defineNode({
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
     height: z.number().int().min(16).max(4096).multipleOf(2).default(512),
     width: z.number().int().min(16).max(4096).multipleOf(2).default(512),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(42),
     strength: z.number().min(0).max(1).default(0.5),
     noise_scale: z.number().min(0).max(1).default(0.7),
     noise_controller: z.boolean().default(true),
@@ -36,7 +41,13 @@ export const pipelineNode = defineNode({
     prompt_interpolation_method: z.enum(['linear', 'slerp']).default('linear'),
   }),
   paramMeta: {
-    pipeline_id: { mark: 'load', label: 'Pipeline', description: 'Which pipeline or model runs.', widget: 'select', key: true },
+    pipeline_id: {
+      mark: 'load',
+      label: 'Pipeline',
+      description: 'Which pipeline or model runs.',
+      widget: 'select',
+      key: true,
+    },
     backend: {
       mark: 'load',
       label: 'Backend',
@@ -57,15 +68,53 @@ export const pipelineNode = defineNode({
       widget: 'select',
       visibleWhen: { param: 'backend', equals: 'remote' },
     },
-    device: { mark: 'load', label: 'Device', description: 'auto uses CUDA when present, else CPU.', widget: 'select' },
+    device: {
+      mark: 'load',
+      label: 'Device',
+      description: 'auto uses CUDA when present, else CPU.',
+      widget: 'select',
+    },
     height: { mark: 'load', label: 'Height', description: 'Processing height.', widget: 'number' },
     width: { mark: 'load', label: 'Width', description: 'Processing width.', widget: 'number' },
-    seed: { mark: 'load', label: 'Seed', description: 'Random seed (diffusion pipelines).', widget: 'number' },
-    strength: { mark: 'live', label: 'Strength', description: 'Effect amount for built-in effect models.', widget: 'slider', step: 0.01, key: true },
-    noise_scale: { mark: 'live', label: 'Noise scale', description: 'How much noise is added (diffusion).', widget: 'slider', step: 0.01 },
-    noise_controller: { mark: 'live', label: 'Noise controller', description: 'Adjust noise from motion automatically.', widget: 'toggle' },
-    denoising_step_list: { mark: 'live', label: 'Denoising steps', description: 'Timesteps used per frame.', widget: 'json' },
-    manage_cache: { mark: 'live', label: 'Manage cache', description: 'Reset the KV cache on large changes.', widget: 'toggle' },
+    seed: {
+      mark: 'load',
+      label: 'Seed',
+      description: 'Random seed (diffusion pipelines).',
+      widget: 'number',
+    },
+    strength: {
+      mark: 'live',
+      label: 'Strength',
+      description: 'Effect amount for built-in effect models.',
+      widget: 'slider',
+      step: 0.01,
+      key: true,
+    },
+    noise_scale: {
+      mark: 'live',
+      label: 'Noise scale',
+      description: 'How much noise is added (diffusion).',
+      widget: 'slider',
+      step: 0.01,
+    },
+    noise_controller: {
+      mark: 'live',
+      label: 'Noise controller',
+      description: 'Adjust noise from motion automatically.',
+      widget: 'toggle',
+    },
+    denoising_step_list: {
+      mark: 'live',
+      label: 'Denoising steps',
+      description: 'Timesteps used per frame.',
+      widget: 'json',
+    },
+    manage_cache: {
+      mark: 'live',
+      label: 'Manage cache',
+      description: 'Reset the KV cache on large changes.',
+      widget: 'toggle',
+    },
     prompt_interpolation_method: {
       mark: 'live',
       label: 'Prompt blend',
@@ -78,7 +127,12 @@ export const pipelineNode = defineNode({
     const reqs: CapabilityRequirement[] = [];
     if (p.backend === 'remote') {
       if (!p.remote_url)
-        reqs.push({ capability: 'remote', param: 'backend', why: 'runs on the connected cloud relay', whenMissing: 'degrade' });
+        reqs.push({
+          capability: 'remote',
+          param: 'backend',
+          why: 'runs on the connected cloud relay',
+          whenMissing: 'degrade',
+        });
       return reqs;
     }
     const info = findPipeline(p.pipeline_id);
@@ -90,7 +144,12 @@ export const pipelineNode = defineNode({
         whenMissing: 'error',
       });
     else if (p.device === 'cuda' && (info?.kind === 'onnx' || isOnnxPath(p.pipeline_id)))
-      reqs.push({ capability: 'cuda', param: 'device', why: 'device is set to cuda', whenMissing: 'degrade' });
+      reqs.push({
+        capability: 'cuda',
+        param: 'device',
+        why: 'device is set to cuda',
+        whenMissing: 'degrade',
+      });
     return reqs;
   },
   scope: { wireType: 'pipeline' },

@@ -14,7 +14,10 @@ export const timelineEntry = z
     transition_steps: z.number().int().min(0).max(100).default(0),
     temporal_interpolation_method: z.enum(['linear', 'slerp']).default('linear'),
   })
-  .refine((e) => e.end_time > e.start_time, { message: 'end_time must be after start_time', path: ['end_time'] });
+  .refine((e) => e.end_time > e.start_time, {
+    message: 'end_time must be after start_time',
+    path: ['end_time'],
+  });
 
 export type WeightedPrompt = z.infer<typeof weightedPrompt>;
 export type TimelineEntry = z.infer<typeof timelineEntry>;
@@ -33,12 +36,32 @@ export const promptTimelineNode = defineNode({
     entries: z
       .array(timelineEntry)
       .max(1000)
-      .default([{ start_time: 0, end_time: 10, prompts: [{ text: 'a neon city at night', weight: 1 }], transition_steps: 0, temporal_interpolation_method: 'linear' }]),
+      .default([
+        {
+          start_time: 0,
+          end_time: 10,
+          prompts: [{ text: 'a neon city at night', weight: 1 }],
+          transition_steps: 0,
+          temporal_interpolation_method: 'linear',
+        },
+      ]),
     loop: z.boolean().default(true),
   }),
   paramMeta: {
-    entries: { mark: 'live', label: 'Entries', description: 'Timed prompt entries (seconds).', widget: 'timeline', key: true },
-    loop: { mark: 'live', label: 'Loop', description: 'Start again after the last entry.', widget: 'toggle', key: true },
+    entries: {
+      mark: 'live',
+      label: 'Entries',
+      description: 'Timed prompt entries (seconds).',
+      widget: 'timeline',
+      key: true,
+    },
+    loop: {
+      mark: 'live',
+      label: 'Loop',
+      description: 'Start again after the last entry.',
+      widget: 'toggle',
+      key: true,
+    },
   },
   migrations: [],
   requires: () => [],

@@ -19,8 +19,19 @@ export const recordNode = defineNode({
       .default('patchbay'),
   }),
   paramMeta: {
-    recording: { mark: 'live', label: 'Recording', description: 'Start or stop writing.', widget: 'toggle', key: true },
-    filename: { mark: 'live', label: 'File name', description: 'Prefix of the file name (a timestamp is added).', key: true },
+    recording: {
+      mark: 'live',
+      label: 'Recording',
+      description: 'Start or stop writing.',
+      widget: 'toggle',
+      key: true,
+    },
+    filename: {
+      mark: 'live',
+      label: 'File name',
+      description: 'Prefix of the file name (a timestamp is added).',
+      key: true,
+    },
   },
   migrations: [],
   requires: () => [],

@@ -18,12 +18,26 @@ export const spoutNode = defineNode({
     name: z.string().max(256).default('Patchbay'),
   }),
   paramMeta: {
-    direction: { mark: 'load', label: 'Direction', description: 'Receive from a sender, or send.', widget: 'select', key: true },
-    name: { mark: 'load', label: 'Name', description: 'Sender name to receive from, or to publish as.', key: true },
+    direction: {
+      mark: 'load',
+      label: 'Direction',
+      description: 'Receive from a sender, or send.',
+      widget: 'select',
+      key: true,
+    },
+    name: {
+      mark: 'load',
+      label: 'Name',
+      description: 'Sender name to receive from, or to publish as.',
+      key: true,
+    },
   },
   migrations: [],
-  ports: (p) => (p.direction === 'receive' ? { inputs: [], outputs: [videoOut] } : { inputs: [video], outputs: [] }),
-  requires: () => [{ capability: 'spout', param: 'direction', why: 'uses the Spout library', whenMissing: 'error' }],
+  ports: (p) =>
+    p.direction === 'receive' ? { inputs: [], outputs: [videoOut] } : { inputs: [video], outputs: [] },
+  requires: () => [
+    { capability: 'spout', param: 'direction', why: 'uses the Spout library', whenMissing: 'error' },
+  ],
   scope: { wireType: 'source' },
   continuous: true,
 });
