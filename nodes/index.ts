@@ -28,3 +28,13 @@ export type { WeightedPrompt, TimelineEntry } from './prompt-timeline/definition
 export { vaceNode } from './vace/definition';
 export { outputNode } from './output/definition';
 export { recordNode } from './record/definition';
+export { testPatternFrame, decodeStamp, stampBlockSize, stampStripeHeight } from './camera/test-pattern';
+export type { FrameStamp } from './camera/test-pattern';
+export {
+  BUILTIN_PIPELINE_IDS,
+  isBuiltinPipeline,
+  passthroughFrame,
+  grayFrame,
+  runBuiltin,
+} from './pipeline/builtin';
+export type { BuiltinPipelineId } from './pipeline/builtin';
