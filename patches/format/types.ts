@@ -52,11 +52,20 @@ export interface Patch {
   [unknown: string]: unknown;
 }
 
+/**
+ * `error`: the file or a node in it is wrong (the validate command fails; the compiler refuses
+ * or disables the node). `warning`: kept and worked around (an unknown node type or param).
+ */
+export type PatchIssueSeverity = 'error' | 'warning';
+
 /** A problem found in a file, with the JSON path where it is (e.g. `nodes[2].params.fps`). */
 export interface PatchIssue {
+  /** A stable code from PATCH_ISSUE_CODES (e.g. "INVALID_PARAM"). */
   code: string;
   message: string;
   /** JSON path as an array of keys, and as a printable string. */
   path: (string | number)[];
   pathText: string;
+  /** Absent means `error` (issues built before severities existed). */
+  severity?: PatchIssueSeverity;
 }
