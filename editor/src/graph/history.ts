@@ -1,0 +1,145 @@
+import { applyPatches, enablePatches, produceWithPatches, type Patch as ImmerPatch } from 'immer';
+import type { Patch } from '../../../patches';
+import type { PatchChange } from '../../../runtime/protocol';
+import { applyChangeToDraft, invertChanges } from './changes';
+
+enablePatches();
+
+/** One undoable step: the edit as change objects (for the runtime) and as immer patches (local). */
+export interface HistoryEntry {
+  label: string;
+  changes: PatchChange[];
+  inverse: PatchChange[];
+  patches: ImmerPatch[];
+  inversePatches: ImmerPatch[];
+  /** Edits with the same key within `coalesceMs` merge into one step (a slider drag). */
+  coalesceKey?: string;
+  at: number;
+}
+
+export interface History {
+  past: HistoryEntry[];
+  future: HistoryEntry[];
+  /** Steps kept; older ones are dropped. */
+  limit: number;
+}
+
+/** An empty history keeping `limit` steps (at least 100, as the editor promises). */
+export function createHistory(limit = 200): History {
+  return { past: [], future: [], limit: Math.max(100, limit) };
+}
+
+export interface CommitOptions {
+  label?: string;
+  coalesceKey?: string;
+  /** Clock reading in ms (injected so tests decide what "within" means). */
+  now?: number;
+  coalesceMs?: number;
+}
+
+/** The outcome of an edit, undo or redo: the new patch and history, and what to send the runtime. */
+export interface HistoryResult {
+  patch: Patch;
+  history: History;
+  /** The change objects that bring the runtime from the old patch to the new one. */
+  changes: PatchChange[];
+}
+
+/**
+ * Applies changes as one undoable step. Consecutive commits with the same coalesceKey within
+ * coalesceMs (default 800) merge, so dragging a slider is one step, not a hundred. Throws
+ * PatchChangeError (nothing applied) when a change does not fit the patch.
+ */
+export function commit(
+  patch: Patch,
+  history: History,
+  changes: PatchChange[],
+  opts: CommitOptions = {},
+): HistoryResult {
+  if (changes.length === 0) return { patch, history, changes };
+  const inverse = invertChanges(patch, changes);
+  const [next, patches, inversePatches] = produceWithPatches(patch, (draft) => {
+    changes.forEach((c, i) => applyChangeToDraft(draft, c, i));
+  });
+  const now = opts.now ?? Date.now();
+  const last = history.past[history.past.length - 1];
+  let past: HistoryEntry[];
+  if (
+    last &&
+    opts.coalesceKey &&
+    last.coalesceKey === opts.coalesceKey &&
+    now - last.at <= (opts.coalesceMs ?? 800)
+  ) {
+    const merged: HistoryEntry = {
+      ...last,
+      changes: [...last.changes, ...changes],
+      inverse: [...inverse, ...last.inverse],
+      patches: [...last.patches, ...patches],
+      inversePatches: [...inversePatches, ...last.inversePatches],
+      at: now,
+    };
+    past = [...history.past.slice(0, -1), merged];
+  } else {
+    const entry: HistoryEntry = {
+      label: opts.label ?? describeChanges(changes),
+      changes,
+      inverse,
+      patches,
+      inversePatches,
+      at: now,
+    };
+    if (opts.coalesceKey) entry.coalesceKey = opts.coalesceKey;
+    past = [...history.past, entry];
+    if (past.length > history.limit) past = past.slice(past.length - history.limit);
+  }
+  return { patch: next, history: { ...history, past, future: [] }, changes };
+}
+
+/** Undoes the last step, or returns null when there is nothing to undo. */
+export function undo(patch: Patch, history: History): HistoryResult | null {
+  const entry = history.past[history.past.length - 1];
+  if (!entry) return null;
+  return {
+    patch: applyPatches(patch, entry.inversePatches),
+    history: { ...history, past: history.past.slice(0, -1), future: [entry, ...history.future] },
+    changes: entry.inverse,
+  };
+}
+
+/** Redoes the last undone step, or returns null. */
+export function redo(patch: Patch, history: History): HistoryResult | null {
+  const entry = history.future[0];
+  if (!entry) return null;
+  return {
+    patch: applyPatches(patch, entry.patches),
+    history: {
+      ...history,
+      past: [...history.past, { ...entry, coalesceKey: undefined }],
+      future: history.future.slice(1),
+    },
+    changes: entry.changes,
+  };
+}
+
+/** A short label for a list of changes ("Add node", "Edit params"), shown in the undo tooltip. */
+export function describeChanges(changes: readonly PatchChange[]): string {
+  const ops = new Set(changes.map((c) => c.op));
+  if (ops.size === 1) {
+    const [op] = ops;
+    const names: Record<string, string> = {
+      'node.add': 'Add node',
+      'node.remove': 'Delete node',
+      'node.params': 'Edit params',
+      'node.move': 'Move',
+      'node.ui': 'Node appearance',
+      'edge.add': 'Connect',
+      'edge.remove': 'Disconnect',
+      metadata: 'Rename patch',
+    };
+    return names[op!] ?? 'Edit';
+  }
+  if (ops.has('node.add')) return 'Paste';
+  if (ops.has('node.remove')) return 'Delete';
+  if (ops.has('edge.add')) return 'Connect';
+  return 'Edit';
+}
