@@ -133,7 +133,10 @@ describe('RuntimeSupervisor with a real child process', () => {
   it('reports a runtime that exits before listening, with its output', async () => {
     const sup = new RuntimeSupervisor(realDeps('exit-early'), { maxStartFailures: 2, backoffMs: [50] });
     running.push(sup);
-    const error = await sup.start().catch((e: unknown) => e as Error & { log: string[] });
+    const error = (await sup.start().then(
+      () => new Error('resolved'),
+      (e: unknown) => e,
+    )) as Error & { log: string[] };
     expect(error.message).toMatch(/exited with code 3 before it became healthy/);
     expect(error.log.join('\n')).toMatch(/failing on purpose before listening/);
   });
@@ -160,7 +163,10 @@ describe('RuntimeSupervisor with a real child process', () => {
       );
     const sup = new RuntimeSupervisor(deps, { maxStartFailures: 1 });
     running.push(sup);
-    const error = await sup.start().catch((e: unknown) => e as Error & { log: string[] });
+    const error = (await sup.start().then(
+      () => new Error('resolved'),
+      (e: unknown) => e,
+    )) as Error & { log: string[] };
     expect(error.log.join('\n')).toMatch(/could not start \/nonexistent\/node/);
   });
 });
