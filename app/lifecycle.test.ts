@@ -49,7 +49,6 @@ describe('FileHandOver (open-with and second launch)', () => {
 function quitHarness(opts: { editor?: boolean; flushes?: boolean; graceful?: boolean } = {}) {
   const events: string[] = [];
   let pendingTimer: (() => void) | null = null;
-  let coordinator: QuitCoordinator;
   const deps: QuitDeps = {
     requestFlush: () => {
       events.push('flush requested');
@@ -73,7 +72,7 @@ function quitHarness(opts: { editor?: boolean; flushes?: boolean; graceful?: boo
       clearTimeout: () => (pendingTimer = null),
     },
   };
-  coordinator = new QuitCoordinator(deps, { flushTimeoutMs: 3000 });
+  const coordinator = new QuitCoordinator(deps, { flushTimeoutMs: 3000 });
   return { coordinator, events, fireTimer: () => pendingTimer?.() };
 }
 
