@@ -16,6 +16,8 @@ export type CompileErrorCode =
   | 'UNKNOWN_PORT'
   | 'PORT_TYPE_MISMATCH'
   | 'MULTIPLE_STREAM_INPUTS'
+  /** Two edges into one control input (which one would win is ambiguous). */
+  | 'MULTIPLE_CONTROL_INPUTS'
   | 'CYCLE'
   | 'MISSING_REQUIRED_INPUT'
   | 'NO_OUTPUT'
