@@ -13,12 +13,19 @@ import {
   type ParamsShape,
 } from '../../nodes';
 import type { Patch } from '../../patches';
-import { compile, defaultCapabilities, type CompileError, type CompileResult, type Plan } from './index';
+import {
+  compile,
+  defaultCapabilities,
+  type CompileContext,
+  type CompileError,
+  type CompileResult,
+  type Plan,
+} from './index';
 import { e, n, p } from './testing';
 
 const ctx = { capabilities: defaultCapabilities() };
 
-function plan(patch: Patch, c = ctx): Plan {
+function plan(patch: Patch, c: CompileContext = ctx): Plan {
   const r = compile(patch, registry, c);
   if (!r.ok)
     throw new Error(`expected a plan, got:\n${r.errors.map((x) => `${x.code}: ${x.message}`).join('\n')}`);
