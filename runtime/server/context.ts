@@ -1,0 +1,80 @@
+/** What every route module gets: options, the live state and helpers. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HostProbe } from '../host';
+import type { PeerFactory } from './deps';
+import { JsonInputError, isJsonObject, parseUntrustedJson } from './json';
+import type { PipelineLoader } from './pipeline-state';
+import type { SessionManager } from './sessions';
+
+export interface ResolvedServerOptions {
+  host: string;
+  port: number;
+  allowOrigins: string[];
+  allowHosts: string[];
+  dataDir: string;
+  assetsDir: string;
+  patchesDir: string;
+  modelsDir: string;
+  recordingsDir: string;
+  examplesDir: string;
+  editorDir: string;
+  maxUploadBytes: number;
+  maxJsonBytes: number;
+  maxWsPayloadBytes: number;
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  version: string;
+}
+
+export interface ServerContext {
+  opts: ResolvedServerOptions;
+  sessions: SessionManager;
+  pipelines: PipelineLoader;
+  probe: () => Promise<HostProbe>;
+  /** Null when the media layer is not available in this build (offers answer 503). */
+  createPeer: PeerFactory | null;
+  token: string;
+  startedAt: Date;
+  log: (line: string) => void;
+}
+
+/** An error that becomes an HTTP status with `{error: message}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * The request body as a JSON object. Bodies arrive as text (any content type: file:// pages
+ * post text/plain to avoid a CORS preflight) and are parsed here with the size/depth caps.
+ */
+export function jsonBody(
+  req: FastifyRequest,
+  opts: { optional?: boolean; maxBytes: number },
+): Record<string, unknown> {
+  const raw = req.body;
+  if (raw === undefined || raw === null || (Buffer.isBuffer(raw) && raw.length === 0) || raw === '') {
+    if (opts.optional) return {};
+    throw new HttpError(400, 'a JSON object body is required');
+  }
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : null;
+  if (text === null) throw new HttpError(400, 'the body must be JSON text');
+  let value: unknown;
+  try {
+    value = parseUntrustedJson(text, { maxBytes: opts.maxBytes });
+  } catch (error) {
+    if (error instanceof JsonInputError) throw new HttpError(400, error.message);
+    throw error;
+  }
+  if (!isJsonObject(value)) throw new HttpError(400, 'the body must be a JSON object');
+  return value;
+}
+
+/** Sends `{error}` with a status. */
+export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ error: message, detail: message });
+}

@@ -1,0 +1,10 @@
+/** The runtime server: Scope's HTTP/WebRTC API, Patchbay's patches and runtime WebSocket, the editor. */
+export { createServer, isLoopbackAddress } from './server';
+export type { ServerOptions, PatchbayServer } from './server';
+export type { ServerPeer, PeerFactory, PeerAnswerOptions, SessionFactory, IceCandidateInit } from './deps';
+export { hostAllowed, originAllowed, createLaunchToken, LOOPBACK_HOSTNAMES } from './security';
+export type { SecurityPolicy } from './security';
+export { parseUntrustedJson, jsonDepth, JsonInputError } from './json';
+export { patchFromPipelines, offerIsTextMode } from './patch-build';
+export { frameToJpeg } from './routes/headless';
+export type { SessionKind } from './sessions';

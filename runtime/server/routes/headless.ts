@@ -1,0 +1,145 @@
+/**
+ * Scope's headless session (`/api/v1/session/*`: no WebRTC; frames read back as JPEG), the
+ * metrics the leak test reads, and the recordings endpoints.
+ */
+import type { FastifyInstance } from 'fastify';
+import jpeg from 'jpeg-js';
+import { i420ToRgba, type VideoFrame } from '../../../nodes';
+import { HttpError, jsonBody, type ServerContext } from '../context';
+import { isJsonObject } from '../json';
+import { patchFromPipelines } from '../patch-build';
+import { patchFromRequest } from './patch-input';
+
+/** Scope names the single headless session "headless" (recordings use that id). */
+export const HEADLESS_ID = 'headless';
+
+/** Encodes an I420 frame as a JPEG (quality 85). */
+export function frameToJpeg(frame: VideoFrame, quality = 85): Buffer {
+  const rgba = i420ToRgba(frame);
+  return jpeg.encode(
+    {
+      data: Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength),
+      width: frame.width,
+      height: frame.height,
+    },
+    quality,
+  ).data;
+}
+
+/** Process-level numbers for the leak test: what a closed session must give back. */
+export function processMetrics(): { open_handles: number; rss: number; heap_used: number } {
+  const mem = process.memoryUsage();
+  const getInfo = (process as unknown as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  return { open_handles: getInfo ? getInfo().length : -1, rss: mem.rss, heap_used: mem.heapUsed };
+}
+
+export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const headless = () => ctx.sessions.runtime(HEADLESS_ID);
+
+  app.post('/api/v1/session/start', async (req) => {
+    const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
+    let patch = patchFromRequest(body);
+    if (!patch) {
+      const pipelineId = body.pipeline_id;
+      if (pipelineId !== undefined && typeof pipelineId !== 'string')
+        throw new HttpError(400, '"pipeline_id" must be a string');
+      const loaded = ctx.pipelines.loaded();
+      const ids = pipelineId ? [pipelineId] : (loaded?.map((p) => p.pipeline_id) ?? []);
+      if (!ids.length)
+        throw new HttpError(400, 'Pipeline not loaded: give "pipeline_id", "graph" or "patch"');
+      if (body.input_mode !== undefined && body.input_mode !== 'text' && body.input_mode !== 'video')
+        throw new HttpError(400, '"input_mode" must be "text" or "video"');
+      // Headless has no camera track: video mode reads the runtime's test pattern too.
+      patch = patchFromPipelines({
+        pipelineIds: ids,
+        inputMode: 'text',
+        loadParams: loaded?.[0]?.load_params,
+        name: 'Headless session',
+      });
+    }
+    if (headless()) await ctx.sessions.closeRuntime(HEADLESS_ID, 'replaced by a new headless session');
+    let entry;
+    try {
+      entry = await ctx.sessions.createRuntime('headless', patch, HEADLESS_ID);
+    } catch (error) {
+      throw new HttpError(400, `the session could not start: ${(error as Error).message}`);
+    }
+    const params: Record<string, unknown> = {};
+    if (body.prompts !== undefined) params.prompts = body.prompts;
+    if (body.parameters !== undefined) {
+      if (!isJsonObject(body.parameters)) throw new HttpError(400, '"parameters" must be an object');
+      Object.assign(params, body.parameters);
+    }
+    const applied = Object.keys(params).length
+      ? entry.session.setParameters(params)
+      : { applied: {}, ignored: {} };
+    if (body.node_parameters !== undefined) {
+      if (!isJsonObject(body.node_parameters))
+        throw new HttpError(400, '"node_parameters" must be an object of node id → parameters');
+      for (const [nodeId, p] of Object.entries(body.node_parameters)) {
+        if (!isJsonObject(p)) throw new HttpError(400, `node_parameters.${nodeId} must be an object`);
+        entry.session.setParameters({ ...p, node_id: nodeId });
+      }
+    }
+    return {
+      status: 'ok',
+      session_id: HEADLESS_ID,
+      state: entry.session.state(),
+      applied_parameters: applied.applied,
+      ignored_parameters: applied.ignored,
+    };
+  });
+
+  app.post('/api/v1/session/stop', async () => {
+    if (!headless()) return { status: 'ok', message: 'no headless session was running' };
+    await ctx.sessions.closeRuntime(HEADLESS_ID, 'stopped by POST /session/stop');
+    return { status: 'ok' };
+  });
+
+  app.get('/api/v1/session/parameters', async () => {
+    const entry = headless();
+    if (!entry) throw new HttpError(404, 'no headless session is running');
+    const params: Record<string, unknown> = {};
+    for (const n of entry.session.patch().nodes) params[n.id] = n.params;
+    return { status: 'ok', parameters: params };
+  });
+
+  app.post('/api/v1/session/parameters', async (req) => {
+    const entry = headless();
+    if (!entry) throw new HttpError(404, 'no headless session is running');
+    const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
+    const { applied, ignored } = entry.session.setParameters(body);
+    return { status: 'ok', applied_parameters: applied, ignored_parameters: ignored };
+  });
+
+  app.get('/api/v1/session/frame', async (req, reply) => {
+    const sink = (req.query as Record<string, unknown>).sink_node_id;
+    if (sink !== undefined && typeof sink !== 'string')
+      throw new HttpError(400, 'sink_node_id must be a string');
+    // The headless session first; else the newest session that has a frame (a WebRTC one).
+    const candidates = [
+      headless(),
+      ...ctx.sessions.runtimesOf('webrtc').reverse(),
+      ...ctx.sessions.runtimesOf('editor'),
+    ];
+    const entry = candidates.find((r) => r !== undefined);
+    if (!entry) throw new HttpError(404, 'no session is running');
+    if (sink && !entry.session.patch().nodes.some((n) => n.id === sink))
+      throw new HttpError(404, `no node "${sink}" in the session`);
+    const frame = entry.session.latestFrame(sink || undefined);
+    if (!frame) throw new HttpError(404, 'no frame has been produced yet');
+    return reply.type('image/jpeg').header('cache-control', 'no-store').send(frameToJpeg(frame));
+  });
+
+  app.get('/api/v1/session/metrics', async () => ({
+    sessions: ctx.sessions.sessionStats(),
+    engine: { ...ctx.sessions.metrics(), ...processMetrics() },
+  }));
+
+  const noRecorder = async () => {
+    throw new HttpError(501, 'recording arrives with the video I/O work');
+  };
+  app.post('/api/v1/recordings/:sessionId/start', noRecorder);
+  app.post('/api/v1/recordings/:sessionId/stop', noRecorder);
+  app.get('/api/v1/recordings/:sessionId', noRecorder);
+}

@@ -1,0 +1,163 @@
+/**
+ * Scope's catalog and status endpoints: health, hardware info, pipeline load/status, schemas,
+ * node definitions, models, LoRAs and the cloud status (SCOPE-COMPAT.md, field names exact).
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  describeNodes,
+  describePipelines,
+  findPipeline,
+  isOnnxPath,
+  pipelineNode,
+  registry,
+} from '../../../nodes';
+import { HttpError, jsonBody, type ServerContext } from '../context';
+import { isJsonObject } from '../json';
+import type { PipelineRequest } from '../pipeline-state';
+
+const ID_RE = /^[A-Za-z0-9_.:\-/]{1,1024}$/;
+
+/** Reads both forms of Scope's load request; throws HttpError(400) naming the problem. */
+export function parseLoadRequest(body: Record<string, unknown>): PipelineRequest[] {
+  const loadParams = (v: unknown, where: string): Record<string, unknown> => {
+    if (v === undefined || v === null) return {};
+    if (!isJsonObject(v)) throw new HttpError(400, `${where} must be an object`);
+    return { ...v };
+  };
+  if (Array.isArray(body.pipelines)) {
+    if (body.pipelines.length === 0 || body.pipelines.length > 16)
+      throw new HttpError(400, '"pipelines" must list 1 to 16 pipelines');
+    return body.pipelines.map((p, i) => {
+      if (!isJsonObject(p)) throw new HttpError(400, `pipelines[${i}] must be an object`);
+      if (typeof p.pipeline_id !== 'string' || !ID_RE.test(p.pipeline_id))
+        throw new HttpError(400, `pipelines[${i}].pipeline_id must be a pipeline id string`);
+      const nodeId = p.node_id === undefined ? (i === 0 ? 'pipeline' : `pipeline_${i + 1}`) : p.node_id;
+      if (typeof nodeId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(nodeId))
+        throw new HttpError(400, `pipelines[${i}].node_id must be an id (letters, digits, _ and -)`);
+      return {
+        node_id: nodeId,
+        pipeline_id: p.pipeline_id,
+        load_params: loadParams(p.load_params, `pipelines[${i}].load_params`),
+      };
+    });
+  }
+  if (Array.isArray(body.pipeline_ids)) {
+    if (body.pipeline_ids.length === 0 || body.pipeline_ids.length > 16)
+      throw new HttpError(400, '"pipeline_ids" must list 1 to 16 pipeline ids');
+    const params = loadParams(body.load_params, 'load_params');
+    return body.pipeline_ids.map((id, i) => {
+      if (typeof id !== 'string' || !ID_RE.test(id))
+        throw new HttpError(400, `pipeline_ids[${i}] must be a pipeline id string`);
+      return { node_id: i === 0 ? 'pipeline' : `pipeline_${i + 1}`, pipeline_id: id, load_params: params };
+    });
+  }
+  throw new HttpError(
+    400,
+    'give "pipelines": [{node_id, pipeline_id, load_params?}] or the legacy "pipeline_ids": [...]',
+  );
+}
+
+export function scopeRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/health', async () => ({
+    status: 'healthy',
+    timestamp: new Date().toISOString(),
+    server_start_time: ctx.startedAt.toISOString(),
+    version: ctx.opts.version,
+  }));
+
+  app.get('/api/v1/hardware/info', async () => {
+    const probe = await ctx.probe();
+    const c = probe.capabilities;
+    return {
+      vram_gb: probe.vram_gb,
+      spout: {
+        available: c.spout.available,
+        reason: c.spout.reason ?? null,
+        install_hint: c.spout.install_hint ?? null,
+      },
+      ndi: {
+        available: c.ndi.available,
+        reason: c.ndi.reason ?? null,
+        install_hint: c.ndi.install_hint ?? null,
+      },
+      syphon: {
+        available: probe.syphon.available,
+        reason: probe.syphon.reason ?? null,
+        install_hint: probe.syphon.install_hint ?? null,
+      },
+      capabilities: c,
+    };
+  });
+
+  app.post('/api/v1/pipeline/load', async (req) => {
+    const requests = parseLoadRequest(jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes }));
+    void ctx.pipelines.load(requests);
+    return { message: `loading ${requests.map((r) => r.pipeline_id).join(', ')}` };
+  });
+
+  app.get('/api/v1/pipeline/status', async () => ctx.pipelines.status());
+
+  app.get('/api/v1/pipelines/schemas', async () => {
+    const caps = (await ctx.probe()).capabilities;
+    return describePipelines(pipelineNode, undefined, (info) =>
+      info.kind === 'gpu' && !caps.cuda.available
+        ? {
+            available: false,
+            reason: `needs a CUDA GPU (${caps.cuda.reason ?? 'unavailable'}); run it with backend "remote"`,
+          }
+        : { available: true },
+    );
+  });
+
+  app.get('/api/v1/nodes/definitions', async () => describeNodes(registry.list()));
+
+  app.get('/api/v1/loras', async () => ({ lora_files: [] }));
+
+  // Built-in pipelines need no download (JS or ONNX graphs generated on this machine); Scope's
+  // GPU pipelines run remotely, so their weights are never downloaded here.
+  app.get('/api/v1/models/status', async (req) => {
+    const id = (req.query as Record<string, unknown>).pipeline_id;
+    if (typeof id !== 'string' || !id) throw new HttpError(400, 'pipeline_id query parameter is required');
+    const info = findPipeline(id);
+    if (!info && !isOnnxPath(id)) throw new HttpError(404, `unknown pipeline "${id}"`);
+    const local = !info || info.kind !== 'gpu';
+    return {
+      downloaded: local,
+      progress: local ? 100 : 0,
+      ...(local ? {} : { reason: 'GPU pipelines run on a remote backend; no local weights' }),
+    };
+  });
+
+  app.post('/api/v1/models/download', async (req) => {
+    const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
+    const id = body.pipeline_id;
+    if (typeof id !== 'string' || !id) throw new HttpError(400, '"pipeline_id" must be a string');
+    const info = findPipeline(id);
+    if (!info && !isOnnxPath(id)) throw new HttpError(404, `unknown pipeline "${id}"`);
+    if (info?.kind === 'gpu')
+      throw new HttpError(
+        400,
+        `"${id}" is a GPU pipeline: its weights live on the remote backend, nothing to download here`,
+      );
+    return { message: `"${id}" needs no download: its model is built in or generated on this machine` };
+  });
+
+  app.get('/api/v1/cloud/status', async () => ({
+    connected: false,
+    connecting: false,
+    error: null,
+    webrtc_connected: false,
+    connection_id: null,
+    stats: { frames_sent_to_cloud: 0, frames_received_from_cloud: 0 },
+    last_close_code: null,
+    last_close_reason: null,
+  }));
+  const noRelay = async () => {
+    throw new HttpError(
+      501,
+      'the cloud relay is not part of this build yet; set a Pipeline node\'s backend to "remote" with a remote_url instead',
+    );
+  };
+  app.post('/api/v1/cloud/connect', noRelay);
+  app.post('/api/v1/cloud/disconnect', async () => ({ message: 'not connected' }));
+}

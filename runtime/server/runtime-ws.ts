@@ -1,0 +1,215 @@
+/**
+ * The editor's WebSocket `/api/v1/runtime`: one editor session per connection. The editor sends
+ * its patch and live edits; the runtime streams state, diagnostics, per-node stats and errors.
+ * WebRTC media attaches to this session with `initialParameters.patchbay_session` (README).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '../protocol';
+import { HttpError, type ServerContext } from './context';
+import { isJsonObject, parseUntrustedJson } from './json';
+import { validatedPatch } from './routes/patch-input';
+import { tokenMatches } from './security';
+import type { RuntimeEntry } from './sessions';
+
+const CHANGE_OPS = new Set([
+  'node.add',
+  'node.remove',
+  'node.params',
+  'node.move',
+  'node.ui',
+  'edge.add',
+  'edge.remove',
+  'metadata',
+]);
+const MAX_CHANGES = 1000;
+
+/** Checks the envelope of a patch change list; the engine validates the contents. */
+export function changesProblem(changes: unknown): string | null {
+  if (!Array.isArray(changes)) return '"changes" must be a list';
+  if (changes.length > MAX_CHANGES) return `at most ${MAX_CHANGES} changes per message`;
+  for (let i = 0; i < changes.length; i++) {
+    const c: unknown = changes[i];
+    if (!isJsonObject(c) || typeof c.op !== 'string' || !CHANGE_OPS.has(c.op))
+      return `changes[${i}].op must be one of ${[...CHANGE_OPS].join(', ')}`;
+    if ((c.op === 'node.add' && !isJsonObject(c.node)) || (c.op === 'edge.add' && !isJsonObject(c.edge)))
+      return `changes[${i}] is missing its ${c.op === 'node.add' ? 'node' : 'edge'}`;
+    if (
+      ['node.remove', 'node.params', 'node.move', 'node.ui', 'edge.remove'].includes(c.op) &&
+      typeof c.id !== 'string'
+    )
+      return `changes[${i}].id must be a string`;
+    if (c.op === 'node.params' && !isJsonObject(c.params)) return `changes[${i}].params must be an object`;
+  }
+  return null;
+}
+
+export function runtimeSocketRoute(app: FastifyInstance, ctx: ServerContext): void {
+  app.get(
+    '/api/v1/runtime',
+    {
+      websocket: true,
+      // Runs before the upgrade: a refused token gets a plain 401 and no socket.
+      preValidation: async (req) => {
+        const token = (req.query as Record<string, unknown>).token;
+        if (!tokenMatches(typeof token === 'string' ? token : null, ctx.token))
+          throw new HttpError(
+            401,
+            'the runtime WebSocket needs ?token= (the patchbay-token meta tag of the served editor page)',
+          );
+      },
+    },
+    (socket) => handleSocket(socket, ctx),
+  );
+}
+
+function handleSocket(socket: WebSocket, ctx: ServerContext): void {
+  const id = randomUUID();
+  const log = (line: string) => ctx.log(`[ws ${id.slice(0, 8)}] ${line}`);
+  let runtime: RuntimeEntry | null = null;
+  let creating: Promise<RuntimeEntry> | null = null;
+  const unsubscribe: (() => void)[] = [];
+  let closed = false;
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (msg: RuntimeServerMessage) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+  };
+  const peerId = () => (runtime ? ([...runtime.peers][0] ?? null) : null);
+  const sendState = () => {
+    if (!runtime) return send({ type: 'state', state: 'idle', revision: 0, webrtcSessionId: null });
+    send({
+      type: 'state',
+      state: runtime.session.state(),
+      revision: runtime.session.revision(),
+      webrtcSessionId: peerId(),
+    });
+  };
+  const ack = (requestId: string | undefined, ok: boolean, error?: string) => {
+    send({
+      type: 'ack',
+      requestId: requestId ?? '',
+      ok,
+      ...(error ? { error } : {}),
+      revision: runtime?.session.revision() ?? 0,
+    });
+  };
+
+  const subscribe = (entry: RuntimeEntry) => {
+    const s = entry.session;
+    unsubscribe.push(
+      s.on('state', ({ state, error }) =>
+        send({
+          type: 'state',
+          state,
+          ...(error ? { error } : {}),
+          revision: s.revision(),
+          webrtcSessionId: peerId(),
+        }),
+      ),
+      s.on('diagnostics', (d) => send({ type: 'diagnostics', errors: d.errors, revision: d.revision })),
+      s.on('stats', (st) => send({ type: 'stats', nodes: st.nodes, t: st.t })),
+      s.on('node.error', (e) =>
+        send({ type: 'node.error', node: e.node, message: e.message, recoverable: e.recoverable }),
+      ),
+      s.on('timeline', (t) =>
+        send({ type: 'timeline', node: t.node, time: t.time, playing: t.playing, entry: t.entry }),
+      ),
+    );
+  };
+
+  const handle = async (msg: RuntimeClientMessage & Record<string, unknown>): Promise<void> => {
+    switch (msg.type) {
+      case 'ping':
+        send({ type: 'pong', t: typeof msg.t === 'number' ? msg.t : 0 });
+        return;
+      case 'patch.load': {
+        const patch = validatedPatch(msg.patch, '"patch"');
+        if (!runtime) {
+          creating ??= ctx.sessions.createIdleRuntime('editor', patch, id);
+          runtime = await creating;
+          if (closed) return void (await ctx.sessions.closeRuntime(id, 'socket closed'));
+          subscribe(runtime);
+          send({
+            type: 'diagnostics',
+            errors: runtime.session.diagnostics(),
+            revision: runtime.session.revision(),
+          });
+          return ack(msg.requestId, true);
+        }
+        const r = await runtime.session.load(patch);
+        return ack(msg.requestId, r.ok, r.ok ? undefined : r.errors.map((e) => e.message).join('; '));
+      }
+      case 'patch.change': {
+        if (!runtime) return ack(msg.requestId, false, 'send "patch.load" first');
+        const problem = changesProblem(msg.changes);
+        if (problem) return ack(msg.requestId, false, problem);
+        const r = await runtime.session.applyChanges(msg.changes as PatchChange[]);
+        return ack(msg.requestId, r.ok, r.ok ? undefined : r.errors.map((e) => e.message).join('; '));
+      }
+      case 'session.start':
+        if (!runtime) return ack(msg.requestId, false, 'send "patch.load" first');
+        await runtime.session.start();
+        return ack(
+          msg.requestId,
+          runtime.session.state() !== 'error',
+          runtime.session.state() === 'error' ? 'the session did not start; see diagnostics' : undefined,
+        );
+      case 'session.stop':
+        if (runtime) await runtime.session.stop();
+        return ack(msg.requestId, true);
+      case 'timeline.play':
+      case 'timeline.pause':
+      case 'timeline.seek': {
+        if (!runtime || typeof msg.node !== 'string')
+          return ack(undefined, false, `${msg.type} needs a loaded patch and a "node"`);
+        if (msg.type === 'timeline.play') runtime.session.timelinePlay(msg.node);
+        else if (msg.type === 'timeline.pause') runtime.session.timelinePause(msg.node);
+        else if (typeof msg.time === 'number' && Number.isFinite(msg.time))
+          runtime.session.timelineSeek(msg.node, msg.time);
+        else return ack(undefined, false, 'timeline.seek needs a finite "time"');
+        return;
+      }
+      default: {
+        const unknown = msg as Record<string, unknown>;
+        return ack(
+          typeof unknown.requestId === 'string' ? unknown.requestId : undefined,
+          false,
+          `unknown message type "${String(unknown.type)}"`,
+        );
+      }
+    }
+  };
+
+  send({ type: 'hello', version: ctx.opts.version, sessionId: id });
+  sendState();
+
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return ack(undefined, false, 'binary messages are not accepted; send JSON text');
+    let msg: unknown;
+    try {
+      msg = parseUntrustedJson(data.toString(), { maxBytes: ctx.opts.maxWsPayloadBytes, what: 'message' });
+    } catch (error) {
+      log(`ignored message: ${(error as Error).message}`);
+      return ack(undefined, false, (error as Error).message);
+    }
+    if (!isJsonObject(msg) || typeof msg.type !== 'string')
+      return ack(undefined, false, 'a message is a JSON object with a "type"');
+    const requestId = typeof msg.requestId === 'string' ? msg.requestId.slice(0, 200) : undefined;
+    // One message at a time, in order: edits depend on the previous ones.
+    queue = queue
+      .then(() => handle({ ...(msg as RuntimeClientMessage & Record<string, unknown>), requestId }))
+      .catch((error: unknown) => {
+        log(`message "${String((msg as Record<string, unknown>).type)}" failed: ${(error as Error).message}`);
+        ack(requestId, false, (error as Error).message);
+      });
+  });
+
+  socket.on('close', () => {
+    closed = true;
+    for (const u of unsubscribe) u();
+    void queue.then(() => ctx.sessions.closeRuntime(id, 'editor disconnected'));
+  });
+  socket.on('error', (error) => log(`socket error: ${error.message}`));
+}

@@ -1,0 +1,264 @@
+/**
+ * `createServer(opts)`: the runtime's HTTP + WebSocket server (fastify). Scope's API, Patchbay's
+ * own endpoints and the editor, behind the browser-facing checks of ARCHITECTURE decision 11.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hostProbe, type HostProbe } from '../host';
+import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
+import type { PeerFactory, SessionFactory } from './deps';
+import { PipelineLoader } from './pipeline-state';
+import { fileRoutes } from './routes/files';
+import { headlessRoutes } from './routes/headless';
+import { scopeRoutes } from './routes/scope';
+import { webrtcRoutes } from './routes/webrtc';
+import { runtimeSocketRoute } from './runtime-ws';
+import {
+  createLaunchToken,
+  hostAllowed,
+  LOOPBACK_HOSTNAMES,
+  originAllowed,
+  type SecurityPolicy,
+} from './security';
+import { SessionManager } from './sessions';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ServerOptions {
+  /** Bind address (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** Exact browser origins allowed besides loopback ones and `null` (`--allow-origin`). */
+  allowOrigins?: string[];
+  /** Host names accepted in the Host header besides loopback ones (`--allow-host`). */
+  allowHosts?: string[];
+  /** Where assets/, patches/, models/, recordings/, events/ live (default ~/.patchbay). */
+  dataDir?: string;
+  /** Largest asset upload in bytes (default 200 MiB). */
+  maxUploadBytes?: number;
+  /** Largest JSON body in bytes (default 1 MiB). */
+  maxJsonBytes?: number;
+  /** Largest WebSocket message in bytes (default 4 MiB). */
+  maxWsPayloadBytes?: number;
+  /** The built editor (default editor/dist). */
+  editorDir?: string;
+  /** Example patches (default patches/examples). */
+  examplesDir?: string;
+  iceServers?: ResolvedServerOptions['iceServers'];
+  /** The engine's session factory; required to run anything. */
+  createSession: SessionFactory;
+  /** The media layer's answerer; without it offers are answered 503. */
+  createPeer?: PeerFactory | null;
+  /** Host capabilities (default: probed once). */
+  probe?: () => Promise<HostProbe>;
+  /** Fixed token for tests; a random one per launch otherwise. */
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface PatchbayServer {
+  app: FastifyInstance;
+  /** The per-launch token the editor page carries (`<meta name="patchbay-token">`). */
+  token: string;
+  sessions: SessionManager;
+  /** Starts listening; resolves to the URL (http://host:port). */
+  listen(): Promise<string>;
+  /** The URL once listening (empty before). */
+  readonly url: string;
+  /** Stops every session and the server. */
+  close(): Promise<void>;
+}
+
+function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
+  const dataDir = opts.dataDir ?? join(homedir(), '.patchbay');
+  return {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 8000,
+    allowOrigins: opts.allowOrigins ?? [],
+    allowHosts: opts.allowHosts ?? [],
+    dataDir,
+    assetsDir: join(dataDir, 'assets'),
+    patchesDir: join(dataDir, 'patches'),
+    modelsDir: join(dataDir, 'models'),
+    recordingsDir: join(dataDir, 'recordings'),
+    examplesDir: opts.examplesDir ?? join(repoRoot, 'patches/examples'),
+    editorDir: opts.editorDir ?? join(repoRoot, 'editor/dist'),
+    maxUploadBytes: opts.maxUploadBytes ?? 200 * 1024 * 1024,
+    maxJsonBytes: opts.maxJsonBytes ?? 1024 * 1024,
+    maxWsPayloadBytes: opts.maxWsPayloadBytes ?? 4 * 1024 * 1024,
+    iceServers: opts.iceServers ?? [],
+    version: '0.1.0',
+  };
+}
+
+/** True for a bind address only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
+}
+
+/**
+ * Builds the server (not listening yet: tests use `app.inject`, or `listen()` on port 0).
+ *
+ * @example
+ * const server = createServer({ port: 0, dataDir: tmp, createSession: createRuntimeSession });
+ * const url = await server.listen();
+ */
+export function createServer(options: ServerOptions): PatchbayServer {
+  const opts = resolveOptions(options);
+  for (const dir of [
+    opts.assetsDir,
+    opts.patchesDir,
+    opts.modelsDir,
+    opts.recordingsDir,
+    join(opts.dataDir, 'events'),
+  ])
+    mkdirSync(dir, { recursive: true });
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const probe = options.probe ?? hostProbe;
+  const token = options.token ?? createLaunchToken();
+  let boundPort = opts.port;
+  let url = '';
+
+  // A non-loopback bind address is a name clients will use in Host.
+  const extraHosts = [...opts.allowHosts];
+  if (!isLoopbackAddress(opts.host) && opts.host !== '0.0.0.0' && opts.host !== '::')
+    extraHosts.push(opts.host.includes(':') ? `[${opts.host}]` : opts.host);
+  const policy: SecurityPolicy = {
+    port: () => boundPort,
+    allowHosts: extraHosts,
+    allowOrigins: opts.allowOrigins,
+  };
+
+  const sessions = new SessionManager({
+    createSession: options.createSession,
+    capabilities: async () => (await probe()).capabilities,
+    modelsDir: opts.modelsDir,
+    assetsDir: opts.assetsDir,
+    log,
+  });
+  const pipelines = new PipelineLoader({ capabilities: async () => (await probe()).capabilities, log });
+  const ctx: ServerContext = {
+    opts,
+    sessions,
+    pipelines,
+    probe,
+    createPeer: options.createPeer ?? null,
+    token,
+    startedAt: new Date(),
+    log,
+  };
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.maxJsonBytes,
+    maxParamLength: 500,
+    return503OnClosing: true,
+  });
+
+  // Bodies are kept as bytes and parsed by the routes with size/depth caps (json.ts): the
+  // stock JSON parser would accept any depth, and file:// pages post text/plain.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!hostAllowed(req.headers.host, policy)) {
+      log(`refused Host "${String(req.headers.host ?? '')}" (${req.method} ${req.url.slice(0, 100)})`);
+      return sendError(
+        reply,
+        403,
+        `Host "${String(req.headers.host ?? '')}" is not allowed: use 127.0.0.1, localhost or [::1] with this server's port, or start with --allow-host`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!originAllowed(origin, policy)) {
+        log(`refused Origin "${origin}" (${req.method} ${req.url.slice(0, 100)})`);
+        return sendError(
+          reply,
+          403,
+          `Origin "${origin}" is not allowed: only loopback pages, file pages and --allow-origin origins may use this server`,
+        );
+      }
+      reply.header('access-control-allow-origin', origin);
+      reply.header('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+        reply.header(
+          'access-control-allow-headers',
+          String(req.headers['access-control-request-headers'] ?? 'content-type').slice(0, 500),
+        );
+        reply.header('access-control-max-age', '600');
+        // Chromium's Private Network Access preflight for pages on other local ports.
+        if (req.headers['access-control-request-private-network'] === 'true')
+          reply.header('access-control-allow-private-network', 'true');
+        return reply.code(204).send();
+      }
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (error instanceof HttpError) return sendError(reply, error.statusCode, error.message);
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(
+        reply,
+        413,
+        `the body is larger than this endpoint accepts (${req.url.startsWith('/api/v1/assets') ? opts.maxUploadBytes : opts.maxJsonBytes} bytes)`,
+      );
+    if (status >= 500)
+      log(`error in ${req.method} ${req.url.slice(0, 100)}: ${error.stack ?? error.message}`);
+    return sendError(reply, status, status >= 500 ? `internal error: ${error.message}` : error.message);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, `no such endpoint: ${req.method} ${req.url.slice(0, 200)}`),
+  );
+
+  void app.register(fastifyWebsocket, { options: { maxPayload: opts.maxWsPayloadBytes } });
+  void app.register(async (scoped) => {
+    scopeRoutes(scoped, ctx);
+    webrtcRoutes(scoped, ctx);
+    headlessRoutes(scoped, ctx);
+    runtimeSocketRoute(scoped, ctx);
+    fileRoutes(scoped, ctx);
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    token,
+    sessions,
+    get url() {
+      return url;
+    },
+    async listen() {
+      await app.listen({ host: opts.host, port: opts.port });
+      boundPort = (app.server.address() as AddressInfo).port;
+      const shown =
+        opts.host === '0.0.0.0' || opts.host === '::'
+          ? '127.0.0.1'
+          : opts.host.includes(':')
+            ? `[${opts.host}]`
+            : opts.host;
+      url = `http://${shown}:${boundPort}`;
+      return url;
+    },
+    close() {
+      closing ??= (async () => {
+        await sessions.closeAll('server shutting down');
+        pipelines.unload();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export { LOOPBACK_HOSTNAMES };

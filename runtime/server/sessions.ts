@@ -1,0 +1,223 @@
+/**
+ * The server's live sessions: RuntimeSessions (WebRTC, headless, editor) and the WebRTC peers
+ * attached to them. Owns the wiring between a peer and its session (frames both ways, the
+ * "parameters" channel, Scope's notifications) and the teardown, so nothing outlives a session.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HostCapabilities } from '../../nodes';
+import type { Patch } from '../../patches';
+import type { RuntimeSession } from '../engine/api';
+import type { ServerPeer, SessionFactory } from './deps';
+
+export type SessionKind = 'webrtc' | 'headless' | 'editor';
+
+export interface RuntimeEntry {
+  id: string;
+  kind: SessionKind;
+  session: RuntimeSession;
+  createdAt: number;
+  /** WebRTC session ids of peers attached to this runtime. */
+  peers: Set<string>;
+}
+
+interface PeerEntry {
+  id: string;
+  peer: ServerPeer;
+  runtimeId: string;
+  /** The runtime exists for this peer only and is disposed with it (Scope's sessions). */
+  ownsRuntime: boolean;
+  unsubscribe: (() => void)[];
+  closing: Promise<void> | null;
+}
+
+export interface SessionManagerDeps {
+  createSession: SessionFactory;
+  capabilities: () => Promise<HostCapabilities>;
+  modelsDir: string;
+  assetsDir: string;
+  log: (line: string) => void;
+}
+
+/** Engine-wide counters for `/session/metrics` (the leak test reads these). */
+export interface ManagerMetrics {
+  sessions: number;
+  peers: number;
+  workers: number;
+}
+
+export class SessionManager {
+  private readonly runtimes = new Map<string, RuntimeEntry>();
+  private readonly peers = new Map<string, PeerEntry>();
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  /**
+   * Creates a RuntimeSession for `patch` and starts it. Rejects (and frees everything) when the
+   * patch does not compile, with the diagnostics in the message.
+   */
+  async createRuntime(kind: SessionKind, patch: Patch, id: string = randomUUID()): Promise<RuntimeEntry> {
+    const session = await this.deps.createSession({
+      patch,
+      capabilities: await this.deps.capabilities(),
+      modelsDir: this.deps.modelsDir,
+      assetsDir: this.deps.assetsDir,
+      log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
+    });
+    const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
+    this.runtimes.set(id, entry);
+    try {
+      await session.start();
+      if (session.state() === 'error' || !session.plan()) throw new Error(describeFailure(session));
+    } catch (error) {
+      await this.closeRuntime(id, 'start failed');
+      throw error;
+    }
+    return entry;
+  }
+
+  /** Registers a runtime created elsewhere (the editor's WebSocket session), not started yet. */
+  async createIdleRuntime(kind: SessionKind, patch: Patch, id: string = randomUUID()): Promise<RuntimeEntry> {
+    const session = await this.deps.createSession({
+      patch,
+      capabilities: await this.deps.capabilities(),
+      modelsDir: this.deps.modelsDir,
+      assetsDir: this.deps.assetsDir,
+      log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
+    });
+    const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
+    this.runtimes.set(id, entry);
+    return entry;
+  }
+
+  runtime(id: string): RuntimeEntry | undefined {
+    return this.runtimes.get(id);
+  }
+
+  runtimesOf(kind: SessionKind): RuntimeEntry[] {
+    return [...this.runtimes.values()].filter((r) => r.kind === kind);
+  }
+
+  /** The runtime a WebRTC session id points at. */
+  runtimeOfPeer(peerId: string): RuntimeEntry | undefined {
+    const p = this.peers.get(peerId);
+    return p ? this.runtimes.get(p.runtimeId) : undefined;
+  }
+
+  peer(peerId: string): ServerPeer | undefined {
+    return this.peers.get(peerId)?.peer;
+  }
+
+  /**
+   * Connects a peer to a runtime: client camera frames in, output frames out, the parameters
+   * channel both ways; a peer that dies by itself closes its session. Returns the peer's id
+   * (Scope's `sessionId`).
+   */
+  attachPeer(
+    runtime: RuntimeEntry,
+    peer: ServerPeer,
+    ownsRuntime: boolean,
+    id: string = randomUUID(),
+  ): string {
+    const { session } = runtime;
+    const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
+    const entry: PeerEntry = { id, peer, runtimeId: runtime.id, ownsRuntime, unsubscribe: [], closing: null };
+    this.peers.set(id, entry);
+    runtime.peers.add(id);
+
+    peer.onInputFrame((index, frame) => session.pushInputFrame(index, frame));
+    entry.unsubscribe.push(session.onOutputFrame((index, frame) => peer.sendFrame(index, frame)));
+    peer.onData((message) => {
+      const { applied, ignored } = session.setParameters(message);
+      for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
+      if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
+    });
+    entry.unsubscribe.push(
+      session.on('state', ({ state, error }) => {
+        if (state === 'error') {
+          peer.sendData({
+            type: 'stream_stopped',
+            error_message: error ?? 'the session stopped with an error',
+          });
+          if (ownsRuntime) void this.closePeer(id, `session error: ${error ?? 'unknown'}`, false);
+        }
+      }),
+    );
+    peer.onClosed((reason) => {
+      log(`peer closed: ${reason}`);
+      void this.closePeer(id, reason, false);
+    });
+    return id;
+  }
+
+  /**
+   * Closes a WebRTC session: tells the client (stream_stopped) when it is still there, closes the
+   * peer, and disposes the runtime when the peer owned it. Idempotent.
+   */
+  closePeer(peerId: string, reason: string, notify = true): Promise<void> {
+    const entry = this.peers.get(peerId);
+    if (!entry) return Promise.resolve();
+    entry.closing ??= (async () => {
+      this.deps.log(`[webrtc ${peerId.slice(0, 8)}] closing: ${reason}`);
+      if (notify) entry.peer.sendData({ type: 'stream_stopped' });
+      for (const u of entry.unsubscribe) u();
+      const runtime = this.runtimes.get(entry.runtimeId);
+      runtime?.peers.delete(peerId);
+      try {
+        await entry.peer.close();
+      } catch (error) {
+        this.deps.log(`[webrtc ${peerId.slice(0, 8)}] close failed: ${(error as Error).message}`);
+      }
+      this.peers.delete(peerId);
+      if (entry.ownsRuntime && runtime) await this.closeRuntime(runtime.id, reason);
+    })();
+    return entry.closing;
+  }
+
+  /** Disposes a runtime and closes every peer attached to it. Idempotent. */
+  async closeRuntime(runtimeId: string, reason: string): Promise<void> {
+    const runtime = this.runtimes.get(runtimeId);
+    if (!runtime) return;
+    this.runtimes.delete(runtimeId);
+    await Promise.all([...runtime.peers].map((p) => this.closePeer(p, reason)));
+    try {
+      await runtime.session.dispose();
+    } catch (error) {
+      this.deps.log(`[${runtime.kind} ${runtimeId.slice(0, 8)}] dispose failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stops everything (server shutdown). */
+  async closeAll(reason: string): Promise<void> {
+    await Promise.all([...this.peers.keys()].map((p) => this.closePeer(p, reason)));
+    await Promise.all([...this.runtimes.keys()].map((r) => this.closeRuntime(r, reason)));
+  }
+
+  metrics(): ManagerMetrics {
+    let workers = 0;
+    for (const r of this.runtimes.values()) workers += r.session.plan()?.workers.length ?? 0;
+    return { sessions: this.runtimes.size, peers: this.peers.size, workers };
+  }
+
+  /** Per-session stats for Scope's `/session/metrics`. */
+  sessionStats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const r of this.runtimes.values()) {
+      out[r.id] = {
+        kind: r.kind,
+        state: r.session.state(),
+        revision: r.session.revision(),
+        uptime_ms: Date.now() - r.createdAt,
+        nodes: r.session.stats(),
+        webrtc: [...r.peers].map((p) => ({ session_id: p, ...this.peers.get(p)?.peer.stats() })),
+      };
+    }
+    return out;
+  }
+}
+
+/** A readable reason a session did not start, from its diagnostics. */
+export function describeFailure(session: RuntimeSession): string {
+  const fatal = session.diagnostics().filter((d) => d.fatal);
+  if (!fatal.length) return `the session did not start (state ${session.state()})`;
+  return fatal.map((d) => (d.node ? `${d.node}: ${d.message}` : d.message)).join('; ');
+}
