@@ -69,7 +69,10 @@ export interface RuntimeSession {
    * Scope data-channel parameters (flat keys; `node_id` routes to one node). Returns what was
    * applied; unknown keys are passed to pipelines by name; bad values are ignored with a reason.
    */
-  setParameters(params: Record<string, unknown>): { applied: Record<string, unknown>; ignored: Record<string, string> };
+  setParameters(params: Record<string, unknown>): {
+    applied: Record<string, unknown>;
+    ignored: Record<string, string>;
+  };
   stats(): Record<string, NodeStats>;
   timelinePlay(node: string): void;
   timelinePause(node: string): void;

@@ -1,0 +1,359 @@
+import type { VideoFrame } from '../../nodes';
+import type { PortRef } from '../../patches';
+import type { Plan, PlanDiff, PlanNode } from '../compile';
+import { ManualClock } from '../clock';
+import type { PromptControl, VaceControl } from '../pipelines/types';
+import type { NodeStats } from '../protocol';
+import type { Clock, SessionEvents } from './api';
+import type { EngineContext, NodeRuntime } from './context';
+import { TimelineRuntime, VaceRuntime } from './controls';
+import { FramePool, type FrameHandle } from './frame-pool';
+import { metrics } from './metrics';
+import {
+  CameraRuntime,
+  OutputRuntime,
+  PipelineRuntime,
+  PlaceholderRuntime,
+  SinkRuntime,
+} from './node-runtimes';
+
+/**
+ * Runs one plan: a runtime per node, frames routed along stream edges as pool handles, stats
+ * once a second, live edits applied between two frames. Sources, control nodes and sinks run
+ * here on the main thread; each Pipeline node runs its processor in its own worker thread.
+ */
+
+export interface EngineOptions {
+  plan: Plan;
+  clock: Clock;
+  /** Deterministic playback: `clock` must be a ManualClock; the engine steps it when idle. */
+  fixed: boolean;
+  modelsDir: string;
+  /** A module exporting `createProcessor` that replaces the default backends (tests). */
+  processorModule?: string;
+  /** Most frame slots alive at once (default 64). */
+  maxSlots?: number;
+  log: (line: string) => void;
+  emit: <K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]) => void;
+}
+
+type Route = PortRef;
+
+const STATS_MS = 1000;
+
+export class Engine implements EngineContext {
+  readonly pool: FramePool;
+  readonly clock: Clock;
+  readonly fixed: boolean;
+  readonly modelsDir: string;
+  readonly processorModule: string | undefined;
+  paused = false;
+  private plan: Plan;
+  private readonly nodes = new Map<string, NodeRuntime>();
+  private routes = new Map<string, Route[]>();
+  private outputTrack = new Map<string, number>();
+  private inputNode = new Map<number, string>();
+  private readonly outputListeners = new Set<(index: number, frame: VideoFrame) => void>();
+  private readonly sinkListeners = new Set<(node: string, frame: VideoFrame) => void>();
+  private readonly channelPrompts = new Map<string, { control: PromptControl; at: number }>();
+  private readonly channelVace = new Map<string, Partial<VaceControl> & { enabled?: boolean }>();
+  private cancelStats: (() => void) | null = null;
+  private stepScheduled = false;
+  private stopped = false;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.plan = options.plan;
+    this.clock = options.clock;
+    this.fixed = options.fixed;
+    this.modelsDir = options.modelsDir;
+    this.processorModule = options.processorModule;
+    if (this.fixed && !(this.clock instanceof ManualClock))
+      throw new Error('fixed clock mode needs a ManualClock');
+    this.pool = new FramePool({ maxSlots: options.maxSlots ?? 64 });
+    metrics.addPool(this.pool);
+  }
+
+  /** Creates and starts every node of the plan. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.applyRouting(this.plan);
+    this.addNodes(this.plan.nodes);
+    this.scheduleStats();
+    this.kick();
+  }
+
+  /** True when every pipeline has finished loading (ready, or failed and passing through). */
+  loaded(): boolean {
+    for (const rt of this.nodes.values())
+      if (rt instanceof PipelineRuntime && rt.status === 'warming') return false;
+    return true;
+  }
+
+  currentPlan(): Plan {
+    return this.plan;
+  }
+
+  /**
+   * Goes to a new plan: starts what is new beside the old, switches routing in one step (so on
+   * a frame boundary: nothing runs between two lines of this function), sends live params to
+   * kept nodes, then stops what is gone.
+   */
+  async apply(next: Plan, d: PlanDiff): Promise<void> {
+    if (this.stopped) return;
+    const retiring: NodeRuntime[] = [];
+    for (const id of d.stop) {
+      const rt = this.nodes.get(id);
+      if (rt) retiring.push(rt);
+      this.nodes.delete(id);
+    }
+    const byId = new Map(next.nodes.map((n) => [n.id, n]));
+    for (const id of d.keep) {
+      const rt = this.nodes.get(id);
+      const node = byId.get(id);
+      if (!rt || !node) continue;
+      // Kept nodes get the new plan entry (its edges may have changed) with their running params.
+      rt.node = { ...node, params: rt.node.params };
+      const live = d.update[id];
+      if (live) rt.update(live);
+    }
+    this.plan = next;
+    this.applyRouting(next);
+    this.addNodes(d.start.map((id) => byId.get(id)).filter((n): n is PlanNode => !!n));
+    this.kick();
+    await Promise.all(retiring.map((rt) => rt.stop()));
+    this.kick();
+  }
+
+  /** Live params for one node (validated by the caller). */
+  updateNode(id: string, params: Record<string, unknown>): boolean {
+    const rt = this.nodes.get(id);
+    if (!rt) return false;
+    rt.update(params);
+    return true;
+  }
+
+  /** Data-channel prompts for a pipeline (they win over a timeline until its next entry). */
+  setPrompts(id: string, control: PromptControl): void {
+    this.channelPrompts.set(id, { control, at: this.clock.now() });
+  }
+
+  /** Data-channel VACE settings for a pipeline, merged over its VACE node's. */
+  setVace(id: string, vace: Partial<VaceControl> & { enabled?: boolean }): void {
+    this.channelVace.set(id, { ...this.channelVace.get(id), ...vace });
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  nodeRuntime(id: string): NodeRuntime | undefined {
+    return this.nodes.get(id);
+  }
+
+  nodeIds(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** The worker of a pipeline node (tests kill it to check recovery). */
+  workerOf(id: string): PipelineRuntime['worker'] {
+    const rt = this.nodes.get(id);
+    return rt instanceof PipelineRuntime ? rt.worker : null;
+  }
+
+  timeline(id: string): TimelineRuntime | null {
+    const rt = this.nodes.get(id);
+    return rt instanceof TimelineRuntime ? rt : null;
+  }
+
+  pushInputFrame(index: number, frame: VideoFrame): void {
+    const id = this.inputNode.get(index);
+    const rt = id ? this.nodes.get(id) : undefined;
+    if (rt instanceof CameraRuntime) rt.pushFrame(frame);
+  }
+
+  onOutputFrame(cb: (index: number, frame: VideoFrame) => void): () => void {
+    this.outputListeners.add(cb);
+    return () => this.outputListeners.delete(cb);
+  }
+
+  /** Every frame reaching an Output or Record node (recorders, NDI/Spout senders). */
+  onSinkFrame(cb: (node: string, frame: VideoFrame) => void): () => void {
+    this.sinkListeners.add(cb);
+    return () => this.sinkListeners.delete(cb);
+  }
+
+  latestFrame(outputId?: string): VideoFrame | null {
+    for (const rt of this.nodes.values()) {
+      if (rt instanceof OutputRuntime && (outputId === undefined || rt.id === outputId)) return rt.latest;
+    }
+    return null;
+  }
+
+  /** Output track indices by Output node id. */
+  tracks(): Map<string, number> {
+    return this.outputTrack;
+  }
+
+  stats(): Record<string, NodeStats> {
+    const now = this.clock.now();
+    const out: Record<string, NodeStats> = {};
+    for (const [id, rt] of this.nodes) out[id] = rt.stats(now);
+    return out;
+  }
+
+  /** Stops every node and frees the workers and the pool; idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      this.cancelStats?.();
+      const all = [...this.nodes.values()];
+      this.nodes.clear();
+      await Promise.all(all.map((rt) => rt.stop()));
+      this.outputListeners.clear();
+      this.sinkListeners.clear();
+      metrics.removePool(this.pool);
+      this.pool.clear();
+    })();
+    return this.stopping;
+  }
+
+  // --- EngineContext -------------------------------------------------------------------------
+
+  emit(from: string, h: FrameHandle): void {
+    const routes = this.routes.get(from);
+    if (routes && !this.stopped) {
+      for (const r of routes) this.nodes.get(r.node)?.receive(r.port, h);
+    }
+    this.pool.release(h);
+  }
+
+  controlsFor(id: string): { prompts?: PromptControl; vace?: VaceControl } {
+    const node = this.nodes.get(id)?.node;
+    const out: { prompts?: PromptControl; vace?: VaceControl } = {};
+    if (!node) return out;
+    const channel = this.channelPrompts.get(id);
+    const tlRef = node.controlInputs.prompts;
+    const tl = tlRef ? this.nodes.get(tlRef.node) : undefined;
+    const fromTimeline = tl instanceof TimelineRuntime ? tl.current() : null;
+    if (fromTimeline && (!channel || (tl as TimelineRuntime).changedAt >= channel.at))
+      out.prompts = fromTimeline;
+    else if (channel) out.prompts = channel.control;
+    const vaceRef = node.controlInputs.vace;
+    const vaceNode = vaceRef ? this.nodes.get(vaceRef.node) : undefined;
+    const override = this.channelVace.get(id);
+    if (override?.enabled !== false && (vaceNode instanceof VaceRuntime || override?.enabled === true)) {
+      const base: VaceControl =
+        vaceNode instanceof VaceRuntime
+          ? vaceNode.control()
+          : {
+              ref_images: [],
+              context_scale: 1,
+              use_input_video: true,
+              first_frame_image: '',
+              last_frame_image: '',
+            };
+      const { enabled: _enabled, ...rest } = override ?? {};
+      out.vace = { ...base, ...rest };
+    }
+    return out;
+  }
+
+  nodeError(node: string, message: string, recoverable: boolean): void {
+    this.options.emit('node.error', { node, message, recoverable });
+  }
+
+  log(line: string): void {
+    this.options.log(line);
+  }
+
+  /**
+   * Fixed mode only: when no frame is queued or in flight anywhere, moves the clock to its next
+   * timer (the next source frame, a stats tick) and fires it. The whole graph runs lock-step, so
+   * every run produces the same frames.
+   */
+  kick(): void {
+    if (!this.fixed || this.stepScheduled || this.stopped || !this.started) return;
+    this.stepScheduled = true;
+    const hasSource = this.plan.nodes.some((n) => n.category === 'source' && !n.disabled);
+    // Without a source only ticks are due: step slowly rather than spin a core.
+    const step = (): void => {
+      this.stepScheduled = false;
+      if (this.stopped) return;
+      for (const rt of this.nodes.values()) if (rt.busy()) return;
+      if ((this.clock as ManualClock).runNext()) this.kick();
+    };
+    if (hasSource) setImmediate(step);
+    else setTimeout(step, 20);
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private addNodes(nodes: readonly PlanNode[]): void {
+    const created = nodes.map((node) => {
+      const rt = this.createRuntime(node);
+      this.nodes.set(node.id, rt);
+      return rt;
+    });
+    // Downstream first, so a source's first frame finds every consumer in place.
+    for (const rt of created.reverse()) rt.start();
+  }
+
+  private createRuntime(node: PlanNode): NodeRuntime {
+    if (node.disabled) return new PlaceholderRuntime(node, this, 'disabled', node.disabled.reason);
+    switch (node.type) {
+      case 'camera':
+        return new CameraRuntime(node, this);
+      case 'pipeline':
+        return new PipelineRuntime(node, this);
+      case 'output':
+        return new OutputRuntime(node, this, (id, frame) => this.deliverOutput(id, frame));
+      case 'record':
+        return new SinkRuntime(node, this, (id, frame) => this.deliverSink(id, frame));
+      case 'prompt-timeline':
+        return new TimelineRuntime(node, this, (e) => this.options.emit('timeline', e));
+      case 'vace':
+        return new VaceRuntime(node);
+      default:
+        return new PlaceholderRuntime(
+          node,
+          this,
+          'error',
+          `"${node.type}" nodes are not run by the engine on this host yet; the rest of the patch runs`,
+        );
+    }
+  }
+
+  private deliverOutput(id: string, frame: VideoFrame): void {
+    const index = this.outputTrack.get(id);
+    if (index !== undefined) for (const cb of this.outputListeners) cb(index, frame);
+    this.deliverSink(id, frame);
+  }
+
+  private deliverSink(id: string, frame: VideoFrame): boolean {
+    for (const cb of this.sinkListeners) cb(id, frame);
+    return this.sinkListeners.size > 0;
+  }
+
+  private applyRouting(plan: Plan): void {
+    const routes = new Map<string, Route[]>();
+    for (const e of plan.streamEdges) {
+      const list = routes.get(e.from.node);
+      if (list) list.push(e.to);
+      else routes.set(e.from.node, [e.to]);
+    }
+    this.routes = routes;
+    this.outputTrack = new Map(plan.outputTracks.map((t) => [t.node, t.index]));
+    this.inputNode = new Map(plan.inputTracks.map((t) => [t.index, t.node]));
+  }
+
+  private scheduleStats(): void {
+    this.cancelStats = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.options.emit('stats', { nodes: this.stats(), t: this.clock.now() });
+      this.scheduleStats();
+    }, STATS_MS);
+  }
+}

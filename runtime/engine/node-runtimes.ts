@@ -1,0 +1,559 @@
+import { blackFrame, testPatternFrame, type VideoFrame } from '../../nodes';
+import type { PlanNode } from '../compile';
+import type { NodeStats, NodeStatus } from '../protocol';
+import type { EngineContext, NodeRuntime } from './context';
+import type { FrameHandle } from './frame-pool';
+import { metrics } from './metrics';
+import type { WorkerToMain } from './protocol';
+import { DropOldestQueue } from './queue';
+import { NodeMeter } from './stats';
+import { WorkerHost } from './worker-host';
+
+/**
+ * The runtimes of the node kinds: sources (test pattern, client camera track), pipelines (one
+ * worker each), sinks (Output, Record) and placeholders for what cannot run. Control nodes
+ * (Prompt-timeline, VACE) are in ./controls.ts.
+ */
+
+/** Queue depth in front of each pipeline: live video keeps at most two frames waiting. */
+export const QUEUE_DEPTH = 2;
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 5000;
+
+const num = (v: unknown, fallback: number): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+
+abstract class BaseRuntime implements NodeRuntime {
+  readonly meter = new NodeMeter();
+  status: NodeStatus = 'idle';
+  message: string | undefined;
+  drops = 0;
+  stopped = false;
+
+  constructor(
+    public node: PlanNode,
+    protected readonly ctx: EngineContext,
+  ) {}
+
+  get id(): string {
+    return this.node.id;
+  }
+
+  receive(_port: string, _h: FrameHandle): void {}
+  update(params: Record<string, unknown>): void {
+    this.node = { ...this.node, params: { ...this.node.params, ...params } };
+  }
+  start(): void {}
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+  busy(): boolean {
+    return false;
+  }
+  queueDepth(): number {
+    return 0;
+  }
+  stats(now: number): NodeStats {
+    let status = this.status;
+    let message = this.message;
+    if (status === 'running' && this.node.degraded.length) {
+      status = 'degraded';
+      message ??= this.node.degraded.map((d) => `${d.capability}: ${d.reason}`).join('; ');
+    }
+    return this.meter.snapshot(now, status, this.queueDepth(), this.drops, message);
+  }
+}
+
+/** A node that runs nothing: disabled by the compiler, or a kind this host cannot run. */
+export class PlaceholderRuntime extends BaseRuntime {
+  constructor(node: PlanNode, ctx: EngineContext, status: NodeStatus, message: string) {
+    super(node, ctx);
+    this.status = status;
+    this.message = message;
+  }
+}
+
+/** A Camera node: the test pattern made here, or frames pushed from a client's camera track. */
+export class CameraRuntime extends BaseRuntime {
+  private seq = 0;
+  private base = 0;
+  private n = 0;
+  private cancel: (() => void) | null = null;
+
+  private get mode(): string {
+    return String(this.node.params.source_mode);
+  }
+
+  override start(): void {
+    if (this.mode === 'test_pattern') {
+      this.status = 'running';
+      this.restartSchedule();
+    } else if (this.mode === 'camera') {
+      this.status = 'idle';
+      this.message = 'waiting for the camera track';
+    } else {
+      this.status = 'error';
+      this.message = `source mode "${this.mode}" is not supported by the engine yet; use test_pattern or camera`;
+    }
+  }
+
+  override update(params: Record<string, unknown>): void {
+    super.update(params);
+    if ('fps' in params && this.mode === 'test_pattern' && !this.stopped) this.restartSchedule();
+  }
+
+  override async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancel?.();
+    this.cancel = null;
+  }
+
+  /** A decoded frame from the client's track. */
+  pushFrame(frame: VideoFrame): void {
+    if (this.stopped || this.mode !== 'camera') return;
+    const now = this.ctx.clock.now();
+    this.meter.noteIn(now);
+    if (this.ctx.paused) return;
+    const h = this.ctx.pool.import({ ...frame, timestampMs: frame.timestampMs, seq: frame.seq });
+    if (!h) {
+      this.drops++;
+      return;
+    }
+    this.status = 'running';
+    this.message = undefined;
+    this.meter.noteOut(now);
+    metrics.frameProduced();
+    this.ctx.emit(this.id, h);
+  }
+
+  private interval(): number {
+    return 1000 / Math.min(120, Math.max(1, num(this.node.params.fps, 30)));
+  }
+
+  private restartSchedule(): void {
+    this.cancel?.();
+    this.base = this.ctx.clock.now();
+    this.n = 0;
+    this.produce();
+  }
+
+  private produce(): void {
+    if (this.stopped) return;
+    const now = this.ctx.clock.now();
+    if (!this.ctx.paused) {
+      const width = num(this.node.params.width, 512);
+      const height = num(this.node.params.height, 512);
+      const h = this.ctx.pool.acquire(width, height, now, this.seq);
+      if (!h) {
+        this.drops++;
+      } else {
+        const t0 = performance.now();
+        testPatternFrame(width, height, this.seq, now, this.ctx.pool.view(h).data);
+        this.meter.noteOut(now, performance.now() - t0);
+        this.seq++;
+        metrics.frameProduced();
+        this.ctx.emit(this.id, h);
+      }
+    }
+    // Drift-free: frame n is due at base + n·interval; after a stall, skip ahead, never burst.
+    const interval = this.interval();
+    this.n++;
+    let due = this.base + this.n * interval;
+    const after = this.ctx.clock.now();
+    if (due < after) {
+      this.base = after;
+      this.n = 1;
+      due = after + interval;
+    }
+    this.cancel = this.ctx.clock.setTimeout(() => this.produce(), due - after);
+  }
+}
+
+interface InFlight {
+  id: number;
+  input: FrameHandle;
+  output: FrameHandle;
+  extras: FrameHandle[];
+}
+
+/**
+ * A Pipeline node: its processor runs in a worker thread. Frames wait in a drop-oldest queue
+ * of depth 2 and go to the worker one at a time. While the processor loads the node passes
+ * frames through (`warming`); when the worker crashes, the node reports the error, holds (the
+ * Output keeps its last frame) and restarts the worker with backoff.
+ */
+export class PipelineRuntime extends BaseRuntime {
+  private host: WorkerHost | null = null;
+  private readonly queue = new DropOldestQueue<FrameHandle>(QUEUE_DEPTH);
+  private inFlight: InFlight | null = null;
+  private nextId = 1;
+  private ready = false;
+  private loadFailed = false;
+  private backoff = RESTART_MIN_MS;
+  private cancelRestart: (() => void) | null = null;
+  private cancelDriver: (() => void) | null = null;
+  private vaceFrame: FrameHandle | null = null;
+  private vaceMask: FrameHandle | null = null;
+  device = '';
+
+  override start(): void {
+    this.spawn();
+    // Without a video input (text mode) a black frame of the processing size drives it.
+    if (!this.node.streamInputs.video) this.drive();
+  }
+
+  /** The worker thread, for tests that kill it. */
+  get worker(): WorkerHost | null {
+    return this.host;
+  }
+
+  private spawn(): void {
+    if (this.stopped || !this.node.pipeline) return;
+    this.ready = false;
+    this.loadFailed = false;
+    this.status = 'warming';
+    const host = new WorkerHost(
+      {
+        nodeId: this.id,
+        pipeline: this.node.pipeline,
+        params: this.node.params,
+        modelsDir: this.ctx.modelsDir,
+        ...(this.ctx.processorModule ? { processorModule: this.ctx.processorModule } : {}),
+      },
+      this.ctx.pool,
+      {
+        message: (msg) => {
+          if (this.host === host) this.onMessage(msg);
+        },
+        exit: (info) => {
+          if (this.host === host) this.onExit(info);
+        },
+      },
+    );
+    this.host = host;
+  }
+
+  private onMessage(msg: WorkerToMain): void {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.device = msg.device;
+        this.status = 'running';
+        this.message = undefined;
+        this.pump();
+        break;
+      case 'load-error':
+        this.loadFailed = true;
+        this.status = 'error';
+        this.message = `could not load "${this.node.pipeline?.id}": ${msg.message}; passing frames through`;
+        this.ctx.nodeError(this.id, this.message, false);
+        this.flushAsPassthrough();
+        break;
+      case 'result':
+        this.onResult(msg);
+        break;
+      case 'frame-error': {
+        const f = this.finish(msg.id);
+        if (f) {
+          this.ctx.pool.release(f.input);
+          this.ctx.pool.release(f.output);
+        }
+        this.meter.noteMs(msg.ms);
+        this.drops++;
+        this.message = `frame failed: ${msg.message}`;
+        this.ctx.nodeError(this.id, this.message, true);
+        this.pump();
+        break;
+      }
+      case 'notice':
+        this.message = msg.message;
+        break;
+      case 'log':
+        this.ctx.log(`[${this.id}] ${msg.message}`);
+        break;
+      case 'disposed':
+        break;
+    }
+    this.ctx.kick();
+  }
+
+  private finish(id: number): InFlight | null {
+    const f = this.inFlight;
+    if (!f || f.id !== id) return null;
+    this.inFlight = null;
+    for (const h of f.extras) this.ctx.pool.release(h);
+    return f;
+  }
+
+  private onResult(msg: Extract<WorkerToMain, { type: 'result' }>): void {
+    const f = this.finish(msg.id);
+    if (!f) return;
+    const { pool } = this.ctx;
+    let out: FrameHandle | null;
+    if (msg.kind === 'same') {
+      pool.release(f.output);
+      out = f.input;
+    } else if (msg.kind === 'slot') {
+      pool.release(f.input);
+      out = { ...f.output, timestampMs: msg.timestampMs, seq: msg.seq };
+    } else {
+      pool.release(f.input);
+      pool.release(f.output);
+      const data = new Uint8Array(msg.data ?? new ArrayBuffer(0));
+      out = pool.import({
+        width: msg.width,
+        height: msg.height,
+        data,
+        timestampMs: msg.timestampMs,
+        seq: msg.seq,
+      });
+      if (!out) this.drops++;
+    }
+    this.backoff = RESTART_MIN_MS;
+    if (this.status === 'error' && this.ready) {
+      this.status = 'running';
+      this.message = undefined;
+    }
+    this.meter.noteOut(this.ctx.clock.now(), msg.ms);
+    if (out) this.ctx.emit(this.id, out);
+    this.pump();
+  }
+
+  private onExit(info: { code: number; error: Error | null; expected: boolean }): void {
+    this.host = null;
+    this.ready = false;
+    this.releaseWork();
+    if (info.expected || this.stopped) return;
+    metrics.workerRestarted();
+    const delay = this.backoff;
+    this.backoff = Math.min(RESTART_MAX_MS, this.backoff * 2);
+    this.status = 'error';
+    this.message = `worker stopped (${info.error?.message ?? `exit code ${info.code}`}); restarting in ${delay} ms`;
+    this.ctx.nodeError(this.id, this.message, true);
+    this.cancelRestart = this.ctx.clock.setTimeout(() => {
+      this.cancelRestart = null;
+      this.spawn();
+      this.ctx.kick();
+    }, delay);
+    this.ctx.kick();
+  }
+
+  private releaseWork(): void {
+    const { pool } = this.ctx;
+    if (this.inFlight) {
+      pool.release(this.inFlight.input);
+      pool.release(this.inFlight.output);
+      for (const h of this.inFlight.extras) pool.release(h);
+      this.inFlight = null;
+    }
+    for (const h of this.queue.drain()) pool.release(h);
+  }
+
+  private passthrough(): boolean {
+    // A model that is loading (or failed to load) lets the video through rather than stop it;
+    // deterministic playback waits for the load instead, so every run sees the same frames.
+    return this.loadFailed || (!this.ready && this.host !== null && !this.ctx.fixed);
+  }
+
+  private flushAsPassthrough(): void {
+    for (const h of this.queue.drain()) {
+      this.meter.noteOut(this.ctx.clock.now());
+      this.ctx.emit(this.id, h);
+    }
+  }
+
+  override receive(port: string, h: FrameHandle): void {
+    if (this.stopped) return;
+    const { pool } = this.ctx;
+    if (port === 'vace_input_frames' || port === 'vace_input_masks') {
+      pool.addRef(h);
+      const old = port === 'vace_input_frames' ? this.vaceFrame : this.vaceMask;
+      if (old) pool.release(old);
+      if (port === 'vace_input_frames') this.vaceFrame = h;
+      else this.vaceMask = h;
+      return;
+    }
+    if (port !== 'video') return;
+    const now = this.ctx.clock.now();
+    this.meter.noteIn(now);
+    if (this.passthrough()) {
+      pool.addRef(h);
+      this.meter.noteOut(now);
+      this.ctx.emit(this.id, h);
+      return;
+    }
+    if (!this.host) {
+      // Crashed and waiting to restart: hold (the Output keeps showing its last frame).
+      this.drops++;
+      return;
+    }
+    pool.addRef(h);
+    const dropped = this.queue.push(h);
+    if (dropped) {
+      pool.release(dropped);
+      this.drops++;
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.inFlight || !this.ready || !this.host || this.stopped) return;
+    const input = this.queue.shift();
+    if (!input) return;
+    const { pool } = this.ctx;
+    const output = pool.acquire(input.width, input.height, input.timestampMs, input.seq);
+    if (!output) {
+      pool.release(input);
+      this.drops++;
+      return;
+    }
+    const extras: FrameHandle[] = [];
+    const controls = this.ctx.controlsFor(this.id);
+    const msg: Parameters<WorkerHost['postFrame']>[0] = {
+      type: 'frame',
+      id: this.nextId++,
+      input,
+      output,
+      now: this.ctx.clock.now(),
+    };
+    if (controls.prompts) msg.prompts = controls.prompts;
+    if (controls.vace) {
+      msg.vace = controls.vace;
+      if (this.vaceFrame) {
+        pool.addRef(this.vaceFrame);
+        extras.push(this.vaceFrame);
+        msg.vaceInputFrame = this.vaceFrame;
+      }
+      if (this.vaceMask) {
+        pool.addRef(this.vaceMask);
+        extras.push(this.vaceMask);
+        msg.vaceInputMask = this.vaceMask;
+      }
+    }
+    this.inFlight = { id: msg.id, input, output, extras };
+    this.host.postFrame(msg);
+  }
+
+  override update(params: Record<string, unknown>): void {
+    super.update(params);
+    this.host?.update(params);
+  }
+
+  override busy(): boolean {
+    return (
+      this.inFlight !== null ||
+      this.queue.length > 0 ||
+      (this.ctx.fixed && this.host !== null && !this.ready && !this.loadFailed)
+    );
+  }
+
+  override queueDepth(): number {
+    return this.queue.length;
+  }
+
+  override async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelRestart?.();
+    this.cancelDriver?.();
+    const host = this.host;
+    // The worker finishes the frame it is on before it ends, so its slots are released after.
+    if (host) await host.dispose();
+    this.host = null;
+    this.releaseWork();
+    for (const h of [this.vaceFrame, this.vaceMask]) if (h) this.ctx.pool.release(h);
+    this.vaceFrame = this.vaceMask = null;
+  }
+
+  override stats(now: number): NodeStats {
+    return this.meter.snapshot(now, this.status, this.queue.length, this.drops, this.message);
+  }
+
+  private drive(): void {
+    if (this.stopped) return;
+    if (!this.ctx.paused && !this.busy()) {
+      const width = num(this.node.params.width, 512);
+      const height = num(this.node.params.height, 512);
+      const now = this.ctx.clock.now();
+      const h = this.ctx.pool.import(blackFrame(width, height, now, this.nextId));
+      if (h) {
+        this.receive('video', h);
+        this.ctx.pool.release(h);
+      }
+    }
+    this.cancelDriver = this.ctx.clock.setTimeout(() => this.drive(), 1000 / 30);
+  }
+}
+
+/** An Output node: keeps its last frame (a copy, so it outlives the slot) and hands frames to its track. */
+export class OutputRuntime extends BaseRuntime {
+  latest: VideoFrame | null = null;
+  private lastAt = -Infinity;
+
+  constructor(
+    node: PlanNode,
+    ctx: EngineContext,
+    private readonly deliver: (node: string, frame: VideoFrame) => void,
+  ) {
+    super(node, ctx);
+  }
+
+  override start(): void {
+    this.status = 'idle';
+    this.message = 'waiting for frames';
+  }
+
+  override receive(port: string, h: FrameHandle): void {
+    if (this.stopped || port !== 'video') return;
+    const now = this.ctx.clock.now();
+    this.meter.noteIn(now);
+    const view = this.ctx.pool.view(h);
+    // One copy per frame, shared by every consumer: the slot is reused as soon as it is released.
+    const frame: VideoFrame = { ...view, data: view.data.slice() };
+    this.latest = frame;
+    this.lastAt = now;
+    this.status = 'running';
+    this.message = undefined;
+    this.meter.noteOut(now);
+    this.deliver(this.id, frame);
+  }
+
+  override stats(now: number): NodeStats {
+    const s = super.stats(now);
+    // No new frame for a second: the output shows (holds) its last one.
+    if (this.latest && now - this.lastAt > 1000 && s.status === 'running') {
+      return { ...s, status: 'holding', message: 'no new frames; showing the last one' };
+    }
+    return s;
+  }
+}
+
+/** A Record node: frames go to the sink listeners (the recorder); it says so when none listens. */
+export class SinkRuntime extends BaseRuntime {
+  constructor(
+    node: PlanNode,
+    ctx: EngineContext,
+    private readonly deliver: (node: string, frame: VideoFrame) => boolean,
+  ) {
+    super(node, ctx);
+  }
+
+  override start(): void {
+    this.status = 'idle';
+  }
+
+  override receive(port: string, h: FrameHandle): void {
+    if (this.stopped || port !== 'video') return;
+    const now = this.ctx.clock.now();
+    this.meter.noteIn(now);
+    const view = this.ctx.pool.view(h);
+    const taken = this.deliver(this.id, { ...view, data: view.data.slice() });
+    if (taken) {
+      this.status = 'running';
+      this.message = undefined;
+      this.meter.noteOut(now);
+    } else {
+      this.status = 'idle';
+      this.message = 'no recorder is attached to this session';
+    }
+  }
+}
