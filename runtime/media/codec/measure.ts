@@ -84,7 +84,9 @@ async function measureLibav(dir: string, width: number, height: number, frames: 
     },
   });
   // This variant carries libvpx for decoding too (FFmpeg's own vp8 decoder is not built in).
-  const [, dc, dpkt, dframe] = await libav.ff_init_decoder('libvpx').catch(() => libav.ff_init_decoder('vp8'));
+  const [, dc, dpkt, dframe] = await libav
+    .ff_init_decoder('libvpx')
+    .catch(() => libav.ff_init_decoder('vp8'));
   const layout = [
     { offset: 0, stride: width },
     { offset: width * height, stride: width >> 1 },
