@@ -1,0 +1,51 @@
+/**
+ * Pipeline backends: the factory the engine's frame-processor workers call, the ONNX backend
+ * (built-in effect models generated in Node, user models with a sidecar contract), model
+ * discovery and status for the server, and the benchmark hook. See README.md.
+ */
+export type {
+  FrameExtras,
+  FrameProcessor,
+  ProcessorContext,
+  ProcessorFactory,
+  PromptControl,
+  VaceControl,
+} from './types';
+export { createProcessor, makeProcessorFactory, PipelineError, PromptEmbedding } from './processors';
+export type { PipelineErrorCode, ProcessorFactoryOptions } from './processors';
+export {
+  builtinModelsDir,
+  defaultModelsDir,
+  GPU_PIPELINE_REASON,
+  listUserModels,
+  modelsStatus,
+  pipelineAvailability,
+  prepareModel,
+  resolveModelPath,
+  scanUserModels,
+  userModelId,
+  userModelInfo,
+} from './models';
+export type { AvailabilityHost, ModelProblem, ModelStatus } from './models';
+export {
+  BUILTIN_MODEL_IDS,
+  buildModelBytes,
+  builtinContract,
+  ensureBuiltinModel,
+  ensureBuiltinModels,
+  isBuiltinModel,
+} from './onnx/build-models';
+export type { BuiltinModelId } from './onnx/build-models';
+export {
+  modelContractSchema,
+  ModelContractError,
+  parseContract,
+  readContract,
+  sidecarPath,
+} from './onnx/contract';
+export type { ModelContract } from './onnx/contract';
+export { embedPrompts, embedText } from './onnx/embedding';
+export { CUDA_HOW_TO, defaultCudaProbe, OnnxModel } from './onnx/session';
+export type { CudaProbe, CudaStatus, Device, OnnxLoadOptions } from './onnx/session';
+export { benchModels } from './bench';
+export type { BenchModelsOptions, ModelBenchResult } from './bench';
