@@ -31,3 +31,28 @@ export type {
 export { parsePatch, isValidPatch, detectForeignFormat } from './format/parse';
 export type { ParsePatchOptions, ParsePatchResult } from './format/parse';
 export { serializePatch } from './format/serialize';
+export {
+  LAYOUT_SPACING,
+  layoutLeftToRight,
+  patchToScopeGraph,
+  scopeGraphToPatch,
+  scopeGraphSchema,
+  importScopeWorkflow,
+  scopeWorkflowSchema,
+  importScopeTimeline,
+  scopeLegacyTimelineSchema,
+  camelToSnake,
+  detectImportKind,
+  importDocument,
+} from './convert';
+export type {
+  LayoutEdge,
+  ScopeGraph,
+  ScopeGraphNode,
+  ScopeGraphEdge,
+  ScopeWireType,
+  ImportOptions,
+  ImportResult,
+  ImportKind,
+  ImportDocumentResult,
+} from './convert';
