@@ -123,3 +123,165 @@ export interface PermissionRequestDetails {
   requestingUrl?: string;
   mediaTypes?: Array<'video' | 'audio'>;
 }
+
+/* ---- The main-process module, as main.ts uses it ---- */
+
+/** A minimal event with preventDefault. */
+export interface ElectronEvent {
+  preventDefault(): void;
+}
+
+/** Electron's `WebContents` (subset). */
+export interface WebContents {
+  id: number;
+  send(channel: string, ...args: unknown[]): void;
+  getURL(): string;
+  isLoading(): boolean;
+  openDevTools(options?: { mode: 'detach' | 'right' | 'bottom' }): void;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
+  on(event: 'will-navigate' | 'will-redirect', listener: (event: ElectronEvent, url: string) => void): void;
+  on(event: 'will-attach-webview', listener: (event: ElectronEvent) => void): void;
+  on(event: 'did-navigate', listener: (event: ElectronEvent, url: string) => void): void;
+  on(
+    event: 'render-process-gone',
+    listener: (event: ElectronEvent, details: { reason: string; exitCode: number }) => void,
+  ): void;
+}
+
+/** Electron's `BrowserWindow` instance (subset). */
+export interface BrowserWindowInstance {
+  webContents: WebContents;
+  loadURL(url: string): Promise<void>;
+  show(): void;
+  focus(): void;
+  close(): void;
+  destroy(): void;
+  restore(): void;
+  maximize(): void;
+  isMinimized(): boolean;
+  isMaximized(): boolean;
+  isDestroyed(): boolean;
+  isVisible(): boolean;
+  getNormalBounds(): Rectangle;
+  getBounds(): Rectangle;
+  setBounds(bounds: Partial<Rectangle>): void;
+  setFullScreen(flag: boolean): void;
+  once(event: 'ready-to-show', listener: () => void): void;
+  on(event: 'close' | 'closed', listener: (event: ElectronEvent) => void): void;
+}
+
+/** Electron's `BrowserWindow` class. */
+export interface BrowserWindowClass {
+  new (options: BrowserWindowConstructorOptions): BrowserWindowInstance;
+}
+
+/** Electron's `app` (subset). */
+export interface ElectronApp {
+  isPackaged: boolean;
+  whenReady(): Promise<void>;
+  quit(): void;
+  exit(code?: number): void;
+  setName(name: string): void;
+  getName(): string;
+  getPath(name: 'userData' | 'appData' | 'documents' | 'logs'): string;
+  setPath(name: 'userData', path: string): void;
+  requestSingleInstanceLock(additionalData?: Record<string, unknown>): boolean;
+  addRecentDocument(path: string): void;
+  clearRecentDocuments(): void;
+  on(
+    event: 'second-instance',
+    listener: (event: ElectronEvent, argv: string[], cwd: string, data: unknown) => void,
+  ): void;
+  on(event: 'open-file', listener: (event: ElectronEvent, path: string) => void): void;
+  on(event: 'before-quit', listener: (event: ElectronEvent) => void): void;
+  on(event: 'window-all-closed' | 'activate', listener: () => void): void;
+  on(event: 'web-contents-created', listener: (event: ElectronEvent, contents: WebContents) => void): void;
+}
+
+/** Electron's `Session` (subset). */
+export interface Session {
+  setPermissionRequestHandler(
+    handler: (
+      contents: WebContents,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: PermissionRequestDetails,
+    ) => void,
+  ): void;
+  setPermissionCheckHandler(
+    handler: (
+      contents: WebContents | null,
+      permission: string,
+      requestingOrigin: string,
+      details: PermissionRequestDetails,
+    ) => boolean,
+  ): void;
+  webRequest: {
+    onHeadersReceived(
+      listener: (
+        details: { url: string; responseHeaders?: Record<string, string[] | string> },
+        callback: (response: { responseHeaders?: Record<string, string[] | string> }) => void,
+      ) => void,
+    ): void;
+  };
+}
+
+/** Electron's `utilityProcess` child (subset). */
+export interface UtilityProcessChild {
+  pid?: number;
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  kill(): boolean;
+  on(event: 'exit', listener: (code: number) => void): void;
+}
+
+/** The `electron` module in the main process, as main.ts uses it. */
+export interface ElectronMainModule {
+  app: ElectronApp;
+  BrowserWindow: BrowserWindowClass;
+  Menu: {
+    buildFromTemplate(template: MenuItemConstructorOptions[]): unknown;
+    setApplicationMenu(menu: unknown): void;
+  };
+  dialog: {
+    showOpenDialog(window: BrowserWindowInstance, options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
+    showSaveDialog(window: BrowserWindowInstance, options: SaveDialogOptions): Promise<SaveDialogReturnValue>;
+    showErrorBox(title: string, content: string): void;
+  };
+  shell: { openExternal(url: string): Promise<void>; openPath(path: string): Promise<string> };
+  screen: {
+    getAllDisplays(): Display[];
+    getPrimaryDisplay(): Display;
+    getDisplayMatching(rect: Rectangle): Display;
+  };
+  ipcMain: {
+    handle(
+      channel: string,
+      handler: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>,
+    ): void;
+    on(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => void): void;
+  };
+  session: { defaultSession: Session };
+  systemPreferences: {
+    getMediaAccessStatus?(mediaType: 'camera' | 'microphone'): string;
+    askForMediaAccess?(mediaType: 'camera' | 'microphone'): Promise<boolean>;
+  };
+  utilityProcess: {
+    fork(
+      modulePath: string,
+      args: string[],
+      options: { env?: Record<string, string>; cwd?: string; stdio?: 'pipe'; serviceName?: string },
+    ): UtilityProcessChild;
+  };
+}
+
+/** The `electron` module in a (sandboxed) preload script. */
+export interface ElectronPreloadModule {
+  contextBridge: { exposeInMainWorld(key: string, api: unknown): void };
+  ipcRenderer: {
+    invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+    send(channel: string, ...args: unknown[]): void;
+    on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): void;
+    removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): void;
+  };
+}

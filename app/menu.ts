@@ -18,8 +18,7 @@ export type ShellCommandId =
   | 'view.output-on-display'
   | 'view.close-output'
   | 'help.show-runtime-log'
-  | 'help.restart-runtime'
-  | 'help.docs';
+  | 'help.restart-runtime';
 
 /** Every command a menu item can dispatch. */
 export type MenuCommandId = ShellCommandId | Exclude<EditorCommandId, 'app.flush'>;
@@ -150,7 +149,6 @@ export function buildMenuModel(state: MenuState): MenuNode[] {
     label: '&Help',
     role: 'help',
     submenu: [
-      { label: 'Patchbay Documentation', command: 'help.docs' },
       { label: 'Show Runtime Log', command: 'help.show-runtime-log' },
       { label: 'Restart Runtime', command: 'help.restart-runtime' },
       ...(mac ? [] : [separator, { label: `About ${state.appName}`, role: 'about' }]),

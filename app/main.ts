@@ -1,0 +1,537 @@
+/**
+ * The Electron main process: wires the plain modules of this folder to Electron. All decisions
+ * live in those modules (and their tests); this file only connects events to them. Bundled to
+ * app/dist/main.cjs by app/scripts/build-app.mjs; never imported by tests.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { leadingArgvEntries, parseAppArgs } from './args';
+import type {
+  BrowserWindowInstance,
+  Display,
+  ElectronMainModule,
+  ElectronEvent,
+  WebContents,
+} from './electron-types';
+import { FileService } from './file-service';
+import { createIpcHandlers } from './ipc';
+import {
+  FileHandOver,
+  QuitCoordinator,
+  filesFromSecondInstance,
+  shouldAskCameraAccess,
+  type MediaAccessStatus,
+} from './lifecycle';
+import { buildMenuModel, toElectronTemplate, type MenuCommandId } from './menu';
+import { IPC_CHANNELS, type DisplayInfo, type EditorCommandId } from './preload-api';
+import {
+  findFreePort,
+  probeHealth,
+  runtimeCommand,
+  spawnChild,
+  type RuntimeCommandSpec,
+} from './runtime-process';
+import { RuntimeStartError, RuntimeSupervisor, type ChildHandle } from './runtime-supervisor';
+import {
+  decideNavigation,
+  decidePermission,
+  decideWindowOpen,
+  mainWindowOptions,
+  originOf,
+  outputWindowOptions,
+  startupErrorWindowOptions,
+  withContentSecurityPolicy,
+  type AppAction,
+} from './security';
+import {
+  addRecentFile,
+  loadSettings,
+  pickOutputDisplay,
+  removeRecentFile,
+  restoreWindowBounds,
+  saveSettings,
+  type AppSettings,
+} from './settings';
+import { startupErrorPageUrl } from './startup-error-page';
+
+// The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
+// optional `electron` package; the bundler leaves it external.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const electron = require('electron') as ElectronMainModule;
+const {
+  app,
+  BrowserWindow,
+  Menu,
+  dialog,
+  shell,
+  screen,
+  ipcMain,
+  session,
+  systemPreferences,
+  utilityProcess,
+} = electron;
+
+const development = !app.isPackaged;
+// Unpackaged: the repository (run-app.mjs passes it). Packaged: the runtime's sources sit
+// unpacked next to app.asar so the child Node process can read and run them.
+const root = development
+  ? (process.env.PATCHBAY_ROOT ?? resolve(__dirname, '..', '..'))
+  : join((process as NodeJS.Process & { resourcesPath: string }).resourcesPath, 'app.asar.unpacked');
+const preloadPath = join(__dirname, 'preload.cjs');
+
+app.setName('Patchbay');
+const launchArgs = parseAppArgs(process.argv, process.cwd(), leadingArgvEntries(app.isPackaged));
+
+let settings: AppSettings;
+let settingsPath = '';
+let logStream: WriteStream | null = null;
+let logPath: string | null = null;
+let mainWindow: BrowserWindowInstance | null = null;
+let outputWindow: BrowserWindowInstance | null = null;
+let errorWindow: BrowserWindowInstance | null = null;
+let runtimeUrl: string | null = null;
+let supervisor: RuntimeSupervisor;
+
+function log(message: string): void {
+  const line = `${new Date().toISOString()} [app] ${message}`;
+  process.stderr.write(line + '\n');
+  logStream?.write(line + '\n');
+}
+for (const warning of launchArgs.warnings) log(warning);
+
+const handOver = new FileHandOver((path) => void deliverPatch(path));
+
+const files = new FileService({
+  showOpenDialog: (options) => dialog.showOpenDialog(requireMainWindow(), options),
+  showSaveDialog: (options) => dialog.showSaveDialog(requireMainWindow(), options),
+  onRecent: (path) => {
+    settings.recentFiles = addRecentFile(settings.recentFiles, path);
+    app.addRecentDocument(path);
+    persistSettings();
+    rebuildMenu();
+  },
+  onRecentMissing: (path) => {
+    settings.recentFiles = removeRecentFile(settings.recentFiles, path);
+    persistSettings();
+    rebuildMenu();
+  },
+  defaultDirectory: app.getPath('documents'),
+});
+
+const quit = new QuitCoordinator({
+  requestFlush: () => {
+    if (!mainWindow || mainWindow.isDestroyed() || runtimeUrl === null) return false;
+    sendToEditor('app.flush', undefined);
+    return true;
+  },
+  closeOutputWindow: () => closeOutputWindow(),
+  stopRuntime: () => supervisor.stop(),
+  saveSettings: async () => {
+    captureWindowState();
+    await saveSettings(settingsPath, settings);
+  },
+  quit: () => app.quit(),
+  log,
+  clock: {
+    now: Date.now,
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  },
+});
+
+// A second launch (a double-click on a .patch while we run) hands its files to us and exits.
+if (!app.requestSingleInstanceLock({ patchFiles: launchArgs.patchFiles })) {
+  app.quit();
+} else {
+  app.on('second-instance', (_event, argv, cwd, data) => {
+    handOver.open(filesFromSecondInstance(argv, cwd, data, leadingArgvEntries(app.isPackaged)));
+    if (mainWindow && !mainWindow.isDestroyed()) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+  // macOS delivers files (Finder, the Dock) as events, possibly before `ready`.
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    handOver.open([path]);
+  });
+  app.on('before-quit', (event) => {
+    if (quit.beforeQuit()) event.preventDefault();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin' || quit.quitting) app.quit();
+  });
+  app.on('activate', () => {
+    if (!mainWindow || mainWindow.isDestroyed()) createMainWindow();
+  });
+  app.on('web-contents-created', (_event, contents) => secureContents(contents));
+  // Ctrl+C in the terminal that ran `npm run app` goes through the same clean quit.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
+  handOver.open(launchArgs.patchFiles);
+  void main();
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const userData = app.getPath('userData');
+  mkdirSync(join(userData, 'logs'), { recursive: true });
+  logPath = join(userData, 'logs', 'runtime.log');
+  logStream = createWriteStream(logPath, { flags: 'a' });
+  settingsPath = join(userData, 'settings.json');
+  const loaded = await loadSettings(settingsPath);
+  settings = loaded.settings;
+  if (loaded.warning) log(loaded.warning);
+
+  installSessionPolicy();
+  registerIpc();
+  supervisor = createSupervisor();
+  rebuildMenu();
+  createMainWindow();
+  await askCameraOnce();
+  startRuntime();
+}
+
+function installSessionPolicy(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    const granted = decidePermission(permission, details.requestingUrl ?? '', runtimeUrl, details);
+    if (!granted) log(`refused permission "${permission}" for ${details.requestingUrl ?? 'unknown'}`);
+    callback(granted);
+  });
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    decidePermission(permission, requestingOrigin, runtimeUrl, details),
+  );
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: runtimeUrl
+        ? withContentSecurityPolicy(details.url, details.responseHeaders, runtimeUrl)
+        : details.responseHeaders,
+    });
+  });
+}
+
+/** Every web contents (editor, output, error page) gets the same navigation rules. */
+function secureContents(contents: WebContents): void {
+  const onNavigate = (event: ElectronEvent, url: string) => {
+    const decision = decideNavigation(url, runtimeUrl);
+    if (decision.kind === 'allow') return;
+    event.preventDefault();
+    if (decision.kind === 'external') void shell.openExternal(decision.url);
+    else if (decision.kind === 'app-action') runAppAction(decision.action);
+    else log(`blocked navigation to ${url.slice(0, 200)}: ${decision.reason}`);
+  };
+  contents.on('will-navigate', onNavigate);
+  contents.on('will-redirect', onNavigate);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    const decision = decideWindowOpen(url, runtimeUrl);
+    if (decision.kind === 'external') void shell.openExternal(decision.url);
+    return { action: 'deny' };
+  });
+}
+
+function runAppAction(action: AppAction): void {
+  if (action === 'quit') app.quit();
+  else if (action === 'show-log' && logPath) void shell.openPath(logPath);
+  else if (action === 'retry') {
+    errorWindow?.close();
+    errorWindow = null;
+    startRuntime();
+  }
+}
+
+function createSupervisor(): RuntimeSupervisor {
+  const spec: RuntimeCommandSpec = {
+    // Unpackaged, run-app.mjs passes the Node that ran it; packaged, Electron's utility process.
+    nodePath: process.env.PATCHBAY_NODE ?? 'node',
+    electronAsNode: false,
+    entry: join(root, 'bin', 'patchbay.mjs'),
+    root,
+    baseEnv: process.env,
+  };
+  const sup = new RuntimeSupervisor({
+    launch: (port) => {
+      const child = development ? spawnChild(runtimeCommand(spec, port)) : forkUtility(spec, port);
+      child.onOutput((line) => logStream?.write(`${line}\n`));
+      return child;
+    },
+    findFreePort: () => findFreePort(),
+    probeHealth: (url) => probeHealth(url),
+    clock: {
+      now: Date.now,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+    random: Math.random,
+  });
+  sup.onChange((snap) => {
+    log(`runtime: ${snap.state}${snap.lastError ? ` (${snap.lastError})` : ''}`);
+    if (snap.state === 'failed' && !quit.quitting)
+      showStartupError(snap.lastError ?? 'the runtime failed', sup.logTail());
+  });
+  sup.onReady((url) => {
+    const changed = url !== runtimeUrl;
+    runtimeUrl = url;
+    // Same port after a restart: the editor reconnects by itself. A new port needs a reload.
+    if (changed && mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(`${url}/`);
+  });
+  return sup;
+}
+
+/** The packaged runtime runs in Electron's utility process (no ELECTRON_RUN_AS_NODE needed). */
+function forkUtility(spec: RuntimeCommandSpec, port: number): ChildHandle {
+  const cmd = runtimeCommand(spec, port);
+  const child = utilityProcess.fork(cmd.args[0]!, cmd.args.slice(1), {
+    env: cmd.env,
+    cwd: cmd.cwd,
+    stdio: 'pipe',
+    serviceName: 'Patchbay runtime',
+  });
+  const outputListeners: Array<(line: string, stream: 'stdout' | 'stderr') => void> = [];
+  const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];
+  let exited: number | null | undefined;
+  for (const [stream, name] of [
+    [child.stdout, 'stdout'],
+    [child.stderr, 'stderr'],
+  ] as const) {
+    if (stream)
+      createInterface({ input: stream }).on('line', (line) => outputListeners.forEach((l) => l(line, name)));
+  }
+  child.on('exit', (code) => {
+    exited = code;
+    exitListeners.forEach((l) => l(code, null));
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    onOutput: (listener) => void outputListeners.push(listener),
+    onExit: (listener) => (exited !== undefined ? listener(exited, null) : void exitListeners.push(listener)),
+    kill: (signal) => {
+      if (signal === 'SIGKILL' && child.pid) process.kill(child.pid, 'SIGKILL');
+      else child.kill();
+    },
+  };
+}
+
+function startRuntime(): void {
+  supervisor
+    .start()
+    .then((url) => {
+      runtimeUrl = url;
+      if (!mainWindow || mainWindow.isDestroyed()) createMainWindow();
+      else if (originOf(mainWindow.webContents.getURL()) !== url) void mainWindow.loadURL(`${url}/`);
+    })
+    .catch((error: Error) => {
+      if (quit.quitting) return;
+      showStartupError(error.message, error instanceof RuntimeStartError ? error.log : supervisor.logTail());
+    });
+}
+
+function showStartupError(message: string, logLines: readonly string[]): void {
+  runtimeUrl = null;
+  mainWindow?.destroy();
+  mainWindow = null;
+  errorWindow?.destroy();
+  errorWindow = new BrowserWindow(startupErrorWindowOptions());
+  void errorWindow.loadURL(startupErrorPageUrl({ message, log: logLines, logPath }));
+  errorWindow.on('closed', () => (errorWindow = null));
+}
+
+function createMainWindow(): void {
+  const saved = settings.window;
+  const bounds = restoreWindowBounds(saved?.bounds, screen.getAllDisplays());
+  const win = new BrowserWindow(mainWindowOptions(preloadPath, bounds));
+  mainWindow = win;
+  if (saved?.maximized) win.maximize();
+  win.once('ready-to-show', () => {
+    win.show();
+    if (launchArgs.devTools) win.webContents.openDevTools({ mode: 'detach' });
+  });
+  // A reloaded editor must subscribe again before it gets files.
+  win.webContents.on('did-navigate', () => handOver.setReady(false));
+  win.webContents.on('render-process-gone', (_event, details) => {
+    log(`editor renderer gone (${details.reason}, exit ${details.exitCode}); reloading`);
+    handOver.setReady(false);
+    if (runtimeUrl && !win.isDestroyed()) void win.loadURL(`${runtimeUrl}/`);
+  });
+  win.on('close', () => captureWindowState());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  if (runtimeUrl) void win.loadURL(`${runtimeUrl}/`);
+}
+
+function captureWindowState(): void {
+  if (!mainWindow || mainWindow.isDestroyed()) return;
+  const b = mainWindow.getNormalBounds();
+  settings.window = {
+    bounds: {
+      x: Math.round(b.x),
+      y: Math.round(b.y),
+      width: Math.round(b.width),
+      height: Math.round(b.height),
+    },
+    maximized: mainWindow.isMaximized(),
+  };
+}
+
+function requireMainWindow(): BrowserWindowInstance {
+  if (!mainWindow || mainWindow.isDestroyed()) throw new Error('the editor window is not open');
+  return mainWindow;
+}
+
+function sendToEditor(command: EditorCommandId, arg: unknown): void {
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_CHANNELS.menu, command, arg);
+}
+
+async function deliverPatch(path: string): Promise<void> {
+  try {
+    const patch = await files.openPath(path, true);
+    mainWindow?.webContents.send(IPC_CHANNELS.openPatch, patch);
+  } catch (error) {
+    dialog.showErrorBox('Could not open the patch', (error as Error).message);
+  }
+}
+
+function displayInfo(): DisplayInfo[] {
+  const primary = screen.getPrimaryDisplay().id;
+  return screen.getAllDisplays().map((d: Display) => ({
+    id: d.id,
+    label: d.label || `Display ${d.id}`,
+    width: d.bounds.width,
+    height: d.bounds.height,
+    scaleFactor: d.scaleFactor,
+    primary: d.id === primary,
+  }));
+}
+
+async function openOutputWindow(displayId: number | null): Promise<void> {
+  if (displayId === null) return closeOutputWindow();
+  if (!runtimeUrl) throw new Error('the runtime is not running');
+  const editorDisplay = mainWindow ? screen.getDisplayMatching(mainWindow.getBounds()).id : null;
+  const display = pickOutputDisplay(screen.getAllDisplays(), displayId, editorDisplay);
+  if (!display) throw new Error('no display is connected');
+  closeOutputWindow();
+  const win = new BrowserWindow(outputWindowOptions(display));
+  outputWindow = win;
+  settings.outputDisplayId = display.id;
+  win.once('ready-to-show', () => {
+    win.setBounds(display.bounds);
+    win.show();
+    win.setFullScreen(true);
+  });
+  win.on('closed', () => {
+    if (outputWindow === win) outputWindow = null;
+    rebuildMenu();
+  });
+  await win.loadURL(`${runtimeUrl}/?view=output`);
+  rebuildMenu();
+  persistSettings();
+}
+
+function closeOutputWindow(): void {
+  if (outputWindow && !outputWindow.isDestroyed()) outputWindow.close();
+  outputWindow = null;
+}
+
+function registerIpc(): void {
+  const handlers = createIpcHandlers({
+    files,
+    appOrigin: () => runtimeUrl,
+    listDisplays: displayInfo,
+    openOutputWindow,
+    flushDone: () => quit.flushDone(),
+    readyForFiles: () => handOver.setReady(true),
+  });
+  for (const [channel, handler] of Object.entries(handlers.invoke)) ipcMain.handle(channel, handler);
+  for (const [channel, handler] of Object.entries(handlers.on)) {
+    ipcMain.on(channel, (event, ...args) => {
+      try {
+        handler(event, ...args);
+      } catch (error) {
+        log((error as Error).message);
+      }
+    });
+  }
+}
+
+function rebuildMenu(): void {
+  const model = buildMenuModel({
+    platform: process.platform,
+    appName: app.getName(),
+    recentFiles: settings?.recentFiles ?? [],
+    displays: displayInfo(),
+    outputDisplayId: outputWindow && !outputWindow.isDestroyed() ? (settings.outputDisplayId ?? null) : null,
+    development,
+  });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(toElectronTemplate(model, (command, arg) => void runCommand(command, arg))),
+  );
+}
+
+async function runCommand(command: MenuCommandId, arg: string | number | undefined): Promise<void> {
+  try {
+    switch (command) {
+      case 'file.open': {
+        const patch = await files.openWithDialog();
+        if (patch) mainWindow?.webContents.send(IPC_CHANNELS.openPatch, patch);
+        return;
+      }
+      case 'file.open-recent':
+        if (typeof arg === 'string') handOver.open([arg]);
+        return;
+      case 'file.clear-recent':
+        settings.recentFiles = [];
+        app.clearRecentDocuments();
+        persistSettings();
+        rebuildMenu();
+        return;
+      case 'file.import-scope-workflow':
+      case 'file.import-scope-timeline': {
+        const file = await files.importScope(
+          command === 'file.import-scope-workflow' ? 'workflow' : 'timeline',
+        );
+        if (file) sendToEditor(command, file);
+        return;
+      }
+      case 'view.output-on-display':
+        if (typeof arg === 'number') await openOutputWindow(arg);
+        return;
+      case 'view.close-output':
+        closeOutputWindow();
+        rebuildMenu();
+        return;
+      case 'help.show-runtime-log':
+        if (logPath) await shell.openPath(logPath);
+        return;
+      case 'help.restart-runtime':
+        await supervisor.stop();
+        supervisor = createSupervisor();
+        startRuntime();
+        return;
+      default:
+        sendToEditor(command, arg);
+    }
+  } catch (error) {
+    dialog.showErrorBox('Patchbay', (error as Error).message);
+  }
+}
+
+async function askCameraOnce(): Promise<void> {
+  const status = (systemPreferences.getMediaAccessStatus?.('camera') ?? 'unknown') as MediaAccessStatus;
+  if (!shouldAskCameraAccess(process.platform, status, settings.cameraAccessAsked)) return;
+  settings.cameraAccessAsked = true;
+  persistSettings();
+  const granted = await systemPreferences.askForMediaAccess?.('camera');
+  log(`camera access ${granted ? 'granted' : 'not granted'} at the OS prompt`);
+}
+
+let saveChain: Promise<void> = Promise.resolve();
+function persistSettings(): void {
+  // Serialised so two quick changes cannot interleave their atomic renames.
+  saveChain = saveChain
+    .then(() => saveSettings(settingsPath, settings))
+    .catch((error: Error) => log(`settings: ${error.message}`));
+}
