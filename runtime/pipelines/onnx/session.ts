@@ -297,9 +297,11 @@ function checkContract(modelPath: string, c: ModelContract, session: ort.Inferen
         `${file}: input "${c.input.name}" has rank ${shape.length}; an image model needs rank 4 (${c.input.layout})`,
         file,
       );
-    if (typeof shape[channelAt] === 'number' && shape[channelAt] !== 3)
+    const otherAt = channelAt === 1 ? 3 : 1;
+    const looksOther = typeof shape[channelAt] !== 'number' && shape[otherAt] === 3;
+    if ((typeof shape[channelAt] === 'number' && shape[channelAt] !== 3) || looksOther)
       throw new ModelContractError(
-        `${file}: input.layout ${c.input.layout} puts channels at axis ${channelAt}, but the model's input "${c.input.name}" has ${shape[channelAt]} there (shape [${shape.join(', ')}])`,
+        `${file}: input.layout ${c.input.layout} puts channels at axis ${channelAt}, but the model's input "${c.input.name}" has ${shape[channelAt]} there (shape [${shape.join(', ')}]${looksOther ? `: it looks ${c.input.layout === 'NCHW' ? 'NHWC' : 'NCHW'}` : ''})`,
         file,
       );
     if (c.size.kind === 'fixed') {
