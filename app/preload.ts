@@ -11,10 +11,12 @@ import {
   type OpenedPatch,
   type PatchbayAppApi,
 } from './preload-api';
+import type { ElectronPreloadModule } from './electron-types';
 
+// `require` keeps tsc independent of the optional `electron` package; the bundler leaves it external.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { contextBridge, ipcRenderer } =
-  require('electron') as import('./electron-types').ElectronPreloadModule;
+const electron = require('electron') as ElectronPreloadModule;
+const { contextBridge, ipcRenderer } = electron;
 
 const isCommand = (value: unknown): value is EditorCommandId =>
   typeof value === 'string' && (EDITOR_COMMANDS as readonly string[]).includes(value);
