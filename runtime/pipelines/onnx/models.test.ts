@@ -80,7 +80,7 @@ describe('built-in ONNX models vs plain-TS references', () => {
 
   it('trails feeds its previous output back: three frames match the reference chain', async () => {
     const model = await OnnxModel.load(ensureBuiltinModel(dir, 'trails'), { device: 'cpu' });
-    let previous = new Float32Array(3 * W * H);
+    let previous: Float32Array = new Float32Array(3 * W * H);
     for (let f = 0; f < 3; f++) {
       const img = randomImage(2000 + f);
       const out = await model.runTensor(img, { strength: 0.9 });
