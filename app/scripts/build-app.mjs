@@ -8,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** Builds app/dist and returns the path of main.cjs. */
-export async function buildApp({ minify = false } = {}) {
-  const outdir = join(appDir, 'dist');
+/** Builds app/dist (or `outdir`) and returns the path of main.cjs. */
+export async function buildApp({ minify = false, outdir = join(appDir, 'dist') } = {}) {
   mkdirSync(outdir, { recursive: true });
   const common = {
     bundle: true,
@@ -38,6 +37,10 @@ export async function buildApp({ minify = false } = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const main = await buildApp({ minify: process.argv.includes('--minify') });
+  const at = process.argv.indexOf('--outdir');
+  const main = await buildApp({
+    minify: process.argv.includes('--minify'),
+    ...(at > 0 && process.argv[at + 1] ? { outdir: process.argv[at + 1] } : {}),
+  });
   console.log(`built ${main}`);
 }

@@ -1,0 +1,137 @@
+/**
+ * Runs the real bundled main process (app/dist/main.cjs, built from main.ts) under plain Node with
+ * a scripted fake `electron` module (test-fixtures/fake-electron-path), and a fake runtime as
+ * bin/patchbay.mjs. It checks the wiring that unit tests of the plain modules cannot: the runtime
+ * is spawned and awaited, the editor loaded with secure options, a file from argv handed over,
+ * IPC callers checked, CSP and permissions applied, and quit flushes, stops the runtime and exits.
+ * The real Electron run is the e2e smoke test (e2e/app.e2e.test.ts).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+type Entry = { type: string } & Record<string, unknown>;
+
+let work: string;
+let entries: Entry[] = [];
+let exitCode: number | null = null;
+let stderr = '';
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'patchbay-app-wiring-'));
+  const outdir = join(work, 'dist');
+  execFileSync(process.execPath, [join(here, 'scripts', 'build-app.mjs'), '--outdir', outdir]);
+  const root = join(work, 'root');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  copyFileSync(join(here, 'test-fixtures', 'fake-runtime.mjs'), join(root, 'bin', 'patchbay.mjs'));
+  writeFileSync(join(work, 'show.patch'), '{"format":"patchbay-patch"}');
+  const child = spawn(process.execPath, [join(outdir, 'main.cjs'), join(work, 'show.patch'), 'notes.txt'], {
+    cwd: work,
+    env: {
+      ...process.env,
+      NODE_PATH: join(here, 'test-fixtures', 'fake-electron-path'),
+      PATCHBAY_ROOT: root,
+      PATCHBAY_NODE: process.execPath,
+      FAKE_ELECTRON_USERDATA: join(work, 'userData'),
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  exitCode = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(-1);
+    }, 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  entries = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Entry);
+}, 40_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const find = (type: string) => entries.filter((e) => e.type === type);
+
+describe('main process wiring (fake electron, real runtime child)', () => {
+  it('exits by itself after the scripted session, cleanly', () => {
+    expect(exitCode, stderr).toBe(0);
+  });
+
+  it('passes argv files to the single-instance lock, ignoring other arguments with a warning', () => {
+    expect(find('app.singleInstanceLock')[0]?.data).toEqual({ patchFiles: [join(work, 'show.patch')] });
+    expect(stderr).toContain('ignored "notes.txt": Patchbay opens .patch files');
+  });
+
+  it('starts the runtime, waits for health, and loads the editor from it in a secure window', () => {
+    const url = find('BrowserWindow.loadURL')[0]?.url as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const options = find('BrowserWindow.new')[0]?.options as { webPreferences: Record<string, unknown> };
+    expect(options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    });
+    expect(String(options.webPreferences.preload)).toMatch(/preload\.cjs$/);
+    expect(find('BrowserWindow.show')).toHaveLength(1);
+    expect(find('Menu.set').at(-1)?.labels).toEqual(['&File', '&Edit', '&View', '&Window', '&Help']);
+  });
+
+  it('hands the argv file to the editor once it subscribes', () => {
+    const sent = find('webContents.send').filter((e) => e.channel === 'patchbay:open-patch');
+    expect(sent.map((e) => e.args)).toEqual([
+      [{ path: join(work, 'show.patch'), contents: '{"format":"patchbay-patch"}' }],
+    ]);
+    expect(find('app.addRecentDocument')[0]?.path).toBe(join(work, 'show.patch'));
+  });
+
+  it('answers the editor and refuses other origins and unknown paths', () => {
+    expect(find('ipc.listDisplays')[0]).toMatchObject({
+      ok: true,
+      value: [{ id: 1, label: 'Fake', primary: true }],
+    });
+    expect(find('ipc.listDisplays.evil')[0]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/refused/),
+    });
+    expect(find('ipc.saveFile.unknownPath')[0]).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/use Save As/),
+    });
+  });
+
+  it('applies the permission policy, the CSP and the navigation rules', () => {
+    expect(find('permission')[0]).toMatchObject({ media: true, evilMedia: false, geo: false });
+    const headers = find('headers')[0]?.headers as Record<string, string[]>;
+    expect(headers['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
+    expect(find('navigation')[0]).toMatchObject({
+      filePrevented: true,
+      externalPrevented: true,
+      open: { action: 'deny' },
+    });
+    expect(find('shell.openExternal').map((e) => e.url)).toEqual(['https://example.com/docs']);
+  });
+
+  it('on quit: flushes the editor, stops the runtime with SIGTERM, saves settings, then quits', () => {
+    const quits = find('app.quit');
+    expect(quits[0]).toMatchObject({ prevented: true });
+    expect(quits.at(-1)).toMatchObject({ prevented: false });
+    expect(find('webContents.send').some((e) => (e.args as unknown[])[0] === 'app.flush')).toBe(true);
+    expect(stderr).toContain('editor flushed its autosave');
+    expect(stderr).toContain('runtime stopped');
+    const log = readFileSync(join(work, 'userData', 'logs', 'runtime.log'), 'utf8');
+    expect(log).toContain('fake runtime: SIGTERM, closing');
+    const settings = JSON.parse(readFileSync(join(work, 'userData', 'settings.json'), 'utf8'));
+    expect(settings.window).toEqual({ bounds: { x: 40, y: 50, width: 1200, height: 800 }, maximized: false });
+    expect(settings.recentFiles).toEqual([join(work, 'show.patch')]);
+  });
+});
