@@ -4,6 +4,8 @@
 // loads, subscribes to files, asks for displays, a permission and a header check run, then the
 // user quits and the editor confirms its autosave flush.
 'use strict';
+/* global require, module */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS stand-in for a CommonJS module */
 const { EventEmitter } = require('node:events');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
