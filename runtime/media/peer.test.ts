@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaError, MediaPeer, createOfferPeer, type OfferPeerConfig } from './peer';
 import { patternFrame, psnrY, readPatternNumber } from './testing/pattern';
-import type { VideoFrame } from '../../nodes/core/frame';
+import type { VideoFrame } from '../../nodes';
 
 const quiet = (): void => undefined;
 const open: MediaPeer[] = [];

@@ -27,7 +27,7 @@ import {
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
-import type { VideoFrame } from '../../nodes/core/frame';
+import type { VideoFrame } from '../../nodes';
 import { Vp8Decoder, Vp8Encoder } from './codec/vp8';
 import { parseDataMessage } from './data';
 import { Vp8Depacketizer, Vp8Packetizer } from './rtp/vp8-rtp';

@@ -15,7 +15,7 @@ import {
   AV_PIX_FMT_YUV420P,
   FF_ENCODER_LIBVPX_VP8,
 } from 'node-av/constants';
-import { i420Planes, i420Size, type VideoFrame } from '../../../nodes/core/frame';
+import { i420Planes, i420Size, type VideoFrame } from '../../../nodes';
 
 /** One encoded VP8 frame. */
 export interface EncodedFrame {

@@ -3,7 +3,7 @@
  * check that what it decoded is the frame that was sent (and which one). Used by the media
  * tests and the codec measurement; exported for other tests (loopback, relay).
  */
-import { i420Planes, i420Size, type VideoFrame } from '../../../nodes/core/frame';
+import { i420Planes, i420Size, type VideoFrame } from '../../../nodes';
 
 const MARK_BITS = 16;
 
