@@ -399,3 +399,12 @@ describe('layout and mapping', () => {
     }
   });
 });
+
+describe('freeSpot', () => {
+  it('moves a new node below the ones it would cover', async () => {
+    const { freeSpot } = await import('./index');
+    const p = basePatch();
+    expect(freeSpot(p, { x: 10, y: 10 })).toEqual({ x: 10, y: 160 });
+    expect(freeSpot(p, { x: 2000, y: 0 })).toEqual({ x: 2000, y: 0 });
+  });
+});

@@ -26,7 +26,7 @@ export {
 export type { PaletteItem } from './create';
 export { copySelection, clipboardText, parseClipboard, pasteChanges, CLIPBOARD_MAX_CHARS } from './clipboard';
 export type { ClipboardPayload } from './clipboard';
-export { autoLayout, patchBounds } from './layout';
+export { autoLayout, patchBounds, freeSpot } from './layout';
 export type { LayoutOptions } from './layout';
 export { toFlowNodes, toFlowEdges, moveChanges } from './flow';
 export type { FlowNode, FlowEdge, FlowNodeData, FlowPositionChange } from './flow';

@@ -62,3 +62,24 @@ export function patchBounds(patch: Patch): { x: number; y: number; width: number
   const y = Math.min(...ys);
   return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
 }
+
+/**
+ * A spot near `at` where a new node does not sit on top of another one: moves down a row at a
+ * time (nodes are about `w`×`h`), so adding several nodes in a row stacks them readably.
+ */
+export function freeSpot(
+  patch: Patch,
+  at: { x: number; y: number },
+  w = 240,
+  h = 150,
+): { x: number; y: number } {
+  const pos = { x: Math.round(at.x), y: Math.round(at.y) };
+  for (let i = 0; i < 200; i++) {
+    const hit = patch.nodes.some(
+      (n) => Math.abs(n.position.x - pos.x) < w && Math.abs(n.position.y - pos.y) < h,
+    );
+    if (!hit) return pos;
+    pos.y += h;
+  }
+  return pos;
+}

@@ -1,0 +1,17 @@
+import { createContext, useContext, useSyncExternalStore } from 'react';
+import type { EditorState, EditorStore } from '../state';
+
+export const StoreContext = createContext<EditorStore | null>(null);
+
+/** The editor store from context (throws outside the provider: a wiring bug, not user input). */
+export function useStore(): EditorStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStore outside <StoreContext.Provider>');
+  return store;
+}
+
+/** A slice of editor state; the component re-renders when that slice changes (by identity). */
+export function useEditor<T>(select: (s: EditorState) => T): T {
+  const store = useStore();
+  return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}
