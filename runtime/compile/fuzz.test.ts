@@ -280,7 +280,8 @@ describe('compile: property test on damaged patch files', () => {
             if (parsed.ok) {
               tally.parsedOk++;
               const r = compile(parsed.patch, registry, ctx);
-              r.ok ? tally.plans++ : tally.refused++;
+              if (r.ok) tally.plans++;
+              else tally.refused++;
               for (const c of checkResult(r, label, true)) count(c);
             } else {
               tally.parseRefused++;
@@ -293,7 +294,8 @@ describe('compile: property test on damaged patch files', () => {
 
             // Straight in: the compiler's own guards, with whatever the mutation left.
             const direct = compile(doc as unknown as Patch, registry, ctx);
-            direct.ok ? tally.direct.plans++ : tally.direct.refused++;
+            if (direct.ok) tally.direct.plans++;
+            else tally.direct.refused++;
             checkResult(direct, `direct ${label}`, false);
           },
         ),
