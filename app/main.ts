@@ -81,6 +81,9 @@ const root = development
 const preloadPath = join(__dirname, 'preload.cjs');
 
 app.setName('Patchbay');
+// A separate profile (tests, a second rig on one machine). Electron's single-instance lock is
+// per profile, so this also lets such a run stand beside the VJ's own instance.
+if (process.env.PATCHBAY_USER_DATA) app.setPath('userData', resolve(process.env.PATCHBAY_USER_DATA));
 const launchArgs = parseAppArgs(process.argv, process.cwd(), leadingArgvEntries(app.isPackaged));
 
 let settings: AppSettings;
