@@ -23,6 +23,7 @@ function imported(file: string): Patch {
   const r = importDocument(readFileSync(join(scopeDir, file), 'utf8'), { appVersion: '0.1.0' });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   expect(patchErrors(r.issues)).toEqual([]);
+  expect(patchErrors(r.sourceIssues)).toEqual([]);
   return r.patch;
 }
 

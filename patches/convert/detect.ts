@@ -39,14 +39,26 @@ export function detectImportKind(doc: unknown): { kind: ImportKind; body: unknow
   return null;
 }
 
+/**
+ * `sourceIssues` point into the file that was imported (conversion warnings: a skipped timeline
+ * entry, an unused setting); `issues` point into the resulting patch (the checks `parsePatch`
+ * makes). When `ok` is false, `issues` says why, with paths into the imported file.
+ */
 export type ImportDocumentResult =
-  | { ok: true; kind: ImportKind; patch: Patch; issues: PatchIssue[]; migrations: string[] }
+  | {
+      ok: true;
+      kind: ImportKind;
+      patch: Patch;
+      sourceIssues: PatchIssue[];
+      issues: PatchIssue[];
+      migrations: string[];
+    }
   | { ok: false; kind: ImportKind | null; issues: PatchIssue[] };
 
 /**
  * Imports any supported file (text or parsed value): guards size/depth/keys, detects the kind,
  * converts, then checks the result exactly as a loaded `.patch` is checked. `ok` means a patch
- * came out; its issues may still hold errors (see `patchErrors`), which the import command
+ * came out; its `issues` may still hold errors (see `patchErrors`), which the import command
  * refuses to write.
  *
  * @example importDocument(await readFile('show.scope-workflow.json', 'utf8'))
@@ -94,7 +106,8 @@ export function importDocument(
     ok: true,
     kind,
     patch: parsed.patch,
-    issues: [...converted.issues, ...parsed.issues],
+    sourceIssues: converted.issues,
+    issues: parsed.issues,
     migrations: parsed.migrations,
   };
 }

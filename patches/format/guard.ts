@@ -165,7 +165,12 @@ export function parseJsonSafely(
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
-    return { ok: false, issues: [issue('INVALID_JSON', `not valid JSON: ${(error as Error).message}`)] };
+    // The engine quotes the text near the error; control bytes from a binary file stay escaped.
+    const message = Array.from((error as Error).message, (c) => {
+      const code = c.charCodeAt(0);
+      return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+    }).join('');
+    return { ok: false, issues: [issue('INVALID_JSON', `not valid JSON: ${message}`)] };
   }
   const valueIssues = checkJsonValue(value, limits);
   if (valueIssues.length) return { ok: false, issues: valueIssues };

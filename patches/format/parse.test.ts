@@ -330,3 +330,12 @@ describe('node versions', () => {
     expect(r.issues[0]!.message).toMatch(/boom.*bad data/);
   });
 });
+
+describe('JSON error messages', () => {
+  it('escape control characters from binary input', () => {
+    const r = parsePatch('\u0001\u0002binary');
+    expect(r.issues[0]!.code).toBe('INVALID_JSON');
+    expect([...r.issues[0]!.message].every((c) => c.charCodeAt(0) >= 0x20)).toBe(true);
+    expect(r.issues[0]!.message).toContain('\\u0001');
+  });
+});
