@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { blackFrame, findPipeline, i420Planes, type PipelineInfo, type VideoFrame } from '../../nodes';
 import {
   builtinContract,
@@ -20,6 +20,10 @@ import {
 import { i420ToTensor, tensorToI420 } from './onnx/convert';
 import { GraphBuilder } from './onnx/graph';
 import { runReference } from './onnx/reference';
+import type { PromptControl, VaceControl } from './types';
+// Test-only deep imports: the node folders define the same shapes without importing runtime/.
+import type { PromptControl as NodesPromptControl } from '../../nodes/prompt-timeline/evaluate';
+import type { VaceControl as NodesVaceControl } from '../../nodes/vace/conditioning';
 
 const dir = mkdtempSync(join(tmpdir(), 'patchbay-pipelines-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -124,6 +128,24 @@ describe('processor factory', () => {
     expect(maxDiff(steps[0]!, blue.data)).toBeGreaterThan(2);
     expect(maxDiff(steps[3]!, red.data)).toBeLessThanOrEqual(1);
     await p.dispose();
+  });
+});
+
+describe('shared shapes', () => {
+  it('the prompt and VACE controls the nodes produce are the ones processors take', () => {
+    expectTypeOf<NodesPromptControl>().toEqualTypeOf<PromptControl>();
+    expectTypeOf<NodesVaceControl>().toEqualTypeOf<VaceControl>();
+  });
+});
+
+describe('concurrency', () => {
+  it('overlapping process calls run one at a time, in order (feedback stays consistent)', async () => {
+    const frames = [1, 2, 3, 4].map((s) => randomFrame(32, 16, s));
+    const a = await createProcessor(ctx('trails', { strength: 0.9 }).c);
+    const together = await Promise.all(frames.map((f) => a.process(f, {})));
+    const b = await createProcessor(ctx('trails', { strength: 0.9 }).c);
+    for (const [i, f] of frames.entries()) expect((await b.process(f, {})).data).toEqual(together[i]!.data);
+    await Promise.all([a.dispose(), b.dispose()]);
   });
 });
 

@@ -86,6 +86,8 @@ export class OnnxModel {
   private previous: ImageTensor | null = null;
   private inputBuf: Float32Array | null = null;
   private disposed = false;
+  /** Runs are serialised: the input buffer and the feedback state belong to one run at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly path: string,
@@ -171,8 +173,18 @@ export class OnnxModel {
     return layout === 'NCHW' ? [1, 3, height, width] : [1, height, width, 3];
   }
 
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   /** Runs the model on a tensor already in its input layout and range (tests, bench). */
-  async runTensor(image: ImageTensor, inputs: RunInputs = {}): Promise<ImageTensor> {
+  runTensor(image: ImageTensor, inputs: RunInputs = {}): Promise<ImageTensor> {
+    return this.serial(() => this.runNow(image, inputs));
+  }
+
+  private async runNow(image: ImageTensor, inputs: RunInputs): Promise<ImageTensor> {
     if (this.disposed) throw new Error(`${this.path}: model was disposed`);
     const c = this.contract;
     const feeds: Record<string, ort.Tensor> = {
@@ -223,7 +235,11 @@ export class OnnxModel {
   }
 
   /** Runs one frame: I420 in, I420 out at the input's size. */
-  async runFrame(frame: VideoFrame, inputs: RunInputs = {}): Promise<VideoFrame> {
+  runFrame(frame: VideoFrame, inputs: RunInputs = {}): Promise<VideoFrame> {
+    return this.serial(() => this.runFrameNow(frame, inputs));
+  }
+
+  private async runFrameNow(frame: VideoFrame, inputs: RunInputs): Promise<VideoFrame> {
     const c = this.contract;
     const size = this.tensorSize(frame.width, frame.height);
     this.inputBuf = i420ToTensor(frame, c.input, size.width, size.height, this.inputBuf ?? undefined);
@@ -231,7 +247,7 @@ export class OnnxModel {
       this.inputBuf.length === 3 * size.width * size.height
         ? this.inputBuf
         : this.inputBuf.subarray(0, 3 * size.width * size.height);
-    const out = await this.runTensor({ data, width: size.width, height: size.height }, inputs);
+    const out = await this.runNow({ data, width: size.width, height: size.height }, inputs);
     const i420 = tensorToI420(out.data, c.output, out.width, out.height, frame.width, frame.height);
     return {
       width: frame.width,
@@ -251,6 +267,7 @@ export class OnnxModel {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.queue;
     this.previous = null;
     await this.session.release();
   }
