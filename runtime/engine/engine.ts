@@ -62,6 +62,7 @@ export class Engine implements EngineContext {
   private stopped = false;
   private started = false;
   private stopping: Promise<void> | null = null;
+  private loadWaiters: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
     this.plan = options.plan;
@@ -90,6 +91,12 @@ export class Engine implements EngineContext {
     for (const rt of this.nodes.values())
       if (rt instanceof PipelineRuntime && rt.status === 'warming') return false;
     return true;
+  }
+
+  /** Resolves once every pipeline has finished loading (checked whenever a worker reports). */
+  whenLoaded(): Promise<void> {
+    if (this.started && this.loaded()) return Promise.resolve();
+    return new Promise((resolve) => this.loadWaiters.push(resolve));
   }
 
   currentPlan(): Plan {
@@ -275,6 +282,8 @@ export class Engine implements EngineContext {
    * every run produces the same frames.
    */
   kick(): void {
+    if (this.loadWaiters.length && this.started && this.loaded())
+      for (const w of this.loadWaiters.splice(0)) w();
     if (!this.fixed || this.stepScheduled || this.stopped || !this.started) return;
     this.stepScheduled = true;
     const hasSource = this.plan.nodes.some((n) => n.category === 'source' && !n.disabled);

@@ -189,6 +189,8 @@ export class PipelineRuntime extends BaseRuntime {
   private nextId = 1;
   private ready = false;
   private loadFailed = false;
+  /** After a crash the node holds until its new worker is ready instead of showing raw input. */
+  private holdUntilReady = false;
   private backoff = RESTART_MIN_MS;
   private cancelRestart: (() => void) | null = null;
   private cancelDriver: (() => void) | null = null;
@@ -237,6 +239,7 @@ export class PipelineRuntime extends BaseRuntime {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
+        this.holdUntilReady = false;
         this.device = msg.device;
         this.status = 'running';
         this.message = undefined;
@@ -330,9 +333,12 @@ export class PipelineRuntime extends BaseRuntime {
     this.status = 'error';
     this.message = `worker stopped (${info.error?.message ?? `exit code ${info.code}`}); restarting in ${delay} ms`;
     this.ctx.nodeError(this.id, this.message, true);
+    this.holdUntilReady = true;
     this.cancelRestart = this.ctx.clock.setTimeout(() => {
       this.cancelRestart = null;
       this.spawn();
+      this.status = 'error';
+      this.message = 'worker restarting after a crash; holding the last frame';
       this.ctx.kick();
     }, delay);
     this.ctx.kick();
@@ -352,7 +358,7 @@ export class PipelineRuntime extends BaseRuntime {
   private passthrough(): boolean {
     // A model that is loading (or failed to load) lets the video through rather than stop it;
     // deterministic playback waits for the load instead, so every run sees the same frames.
-    return this.loadFailed || (!this.ready && this.host !== null && !this.ctx.fixed);
+    return this.loadFailed || (!this.ready && this.host !== null && !this.ctx.fixed && !this.holdUntilReady);
   }
 
   private flushAsPassthrough(): void {

@@ -22,6 +22,8 @@ export class WorkerHost {
   readonly worker: Worker;
   private readonly known = new Map<number, SharedArrayBuffer>();
   private disposing = false;
+  /** The processor finished loading (or failed to): from then on it has something to dispose. */
+  private loaded = false;
   private exited = false;
   private lastError: Error | null = null;
   private readonly exitPromise: Promise<void>;
@@ -34,7 +36,11 @@ export class WorkerHost {
     this.worker = new Worker(ENTRY, { workerData: init, name: `pipeline:${init.nodeId}` });
     metrics.workerStarted();
     this.worker.on('message', (msg: WorkerToMain) => {
-      if (!this.exited) events.message(msg);
+      // The loader thread tsx registers keeps a worker alive after its port closes: once the
+      // processor is disposed there is nothing left to wait for.
+      if (msg.type === 'ready' || msg.type === 'load-error') this.loaded = true;
+      if (msg.type === 'disposed') void this.worker.terminate();
+      else if (!this.exited) events.message(msg);
     });
     this.worker.on('error', (error) => {
       this.lastError = error;
@@ -84,7 +90,15 @@ export class WorkerHost {
   async dispose(timeoutMs = 2000): Promise<void> {
     if (this.exited) return;
     this.disposing = true;
+    if (!this.loaded) {
+      // Still booting or loading: nothing to hand back cleanly, and waiting would hold up a stop.
+      await this.worker.terminate();
+      await this.exitPromise;
+      return;
+    }
     this.post({ type: 'dispose' });
+    // A real timer on purpose: this bounds a thread's shutdown in wall time, whatever clock the
+    // session runs on (a fixed clock may not advance while it waits).
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

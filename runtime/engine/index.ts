@@ -1,0 +1,16 @@
+/**
+ * The engine: runs a compiled plan with frames in shared memory, pipeline processors in worker
+ * threads, bounded drop-oldest queues and per-node stats. Sessions (runtime/session) drive it.
+ */
+export type { Clock, EditResult, RuntimeSession, SessionEvents, SessionOptions } from './api';
+export { Engine } from './engine';
+export type { EngineOptions } from './engine';
+export { FramePool } from './frame-pool';
+export type { FrameHandle, FramePoolOptions, FramePoolStats } from './frame-pool';
+export { DropOldestQueue } from './queue';
+export { engineMetrics, metrics } from './metrics';
+export type { EngineMetrics } from './metrics';
+export { createFrameProcessor, builtinProcessor } from './processors';
+export { timelineAt } from './controls';
+export type { TimelinePosition } from './controls';
+export { percentile } from './stats';

@@ -1,0 +1,33 @@
+import { i420Planes } from '../../../nodes';
+import type { FrameProcessor, ProcessorFactory } from '../../pipelines/types';
+
+/**
+ * A processor for engine tests, loaded into a worker through `processorModule`: it writes
+ * what it received into the frame, so a test reads it from the output. Luma row 100 onwards is
+ * filled with round(strength·255); chroma with 128 + the number of prompts it was given.
+ * `load_ms` delays loading (warming tests).
+ */
+export const createProcessor: ProcessorFactory = async (ctx) => {
+  let strength = typeof ctx.params.strength === 'number' ? ctx.params.strength : 0.5;
+  const loadMs =
+    typeof ctx.params.seed === 'number' && ctx.params.seed >= 1_000_000 ? ctx.params.seed - 1_000_000 : 0;
+  if (loadMs) await new Promise((r) => setTimeout(r, loadMs));
+  const processor: FrameProcessor = {
+    process(input, extras) {
+      const data = input.data.slice();
+      const p = i420Planes(input.width, input.height);
+      data.fill(Math.round(strength * 255), Math.min(p.u, 100 * input.width), p.u);
+      const n = extras.prompts?.kind === 'prompts' ? extras.prompts.prompts.length : extras.prompts ? 10 : 0;
+      data.fill(128 + n, p.u);
+      return { ...input, data };
+    },
+    update(params) {
+      if (typeof params.strength === 'number') strength = params.strength;
+    },
+    ignores: ['vace'],
+    dispose: () => undefined,
+    inPlace: false,
+    device: 'probe',
+  };
+  return processor;
+};
