@@ -54,11 +54,31 @@ function Editor() {
   const addAt = useCallback(
     (item: PaletteItem, screen?: { x: number; y: number }) => {
       const rect = document.querySelector('.canvas')?.getBoundingClientRect();
-      const point =
-        screen ??
-        (rect ? { x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 } : { x: 400, y: 300 });
-      const pos = flow.screenToFlowPosition(point);
-      store.addNode(item, freeSpot(store.getState().patch, { x: pos.x - 100, y: pos.y - 30 }));
+      const { patch, selectedNodes } = store.getState();
+      // From the palette, a new node goes right of the selected one, so a chain builds left to right.
+      const anchor =
+        !screen && selectedNodes.size
+          ? patch.nodes.find((n) => n.id === [...selectedNodes].at(-1))
+          : undefined;
+      let pos: { x: number; y: number };
+      if (anchor) pos = { x: anchor.position.x + 300, y: anchor.position.y };
+      else {
+        const point =
+          screen ??
+          (rect ? { x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 } : { x: 400, y: 300 });
+        const p = flow.screenToFlowPosition(point);
+        pos = { x: p.x - 100, y: p.y - 30 };
+      }
+      const spot = freeSpot(patch, pos);
+      store.addNode(item, spot);
+      if (rect) {
+        // Keep the new node in view: pan when it landed outside the visible area.
+        const tl = flow.screenToFlowPosition({ x: rect.left, y: rect.top });
+        const br = flow.screenToFlowPosition({ x: rect.right, y: rect.bottom });
+        if (spot.x < tl.x || spot.x + 220 > br.x || spot.y < tl.y || spot.y + 160 > br.y) {
+          setTimeout(() => void flow.fitView({ padding: 0.25, maxZoom: 1.1, duration: 0 }), 30);
+        }
+      }
     },
     [flow, store],
   );

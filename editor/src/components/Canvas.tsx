@@ -56,8 +56,39 @@ export function Canvas({ onQuickAdd, onPaneMouse }: CanvasProps) {
   }, [patch, selectedNodes, dragging]);
   const edges = useMemo(() => toFlowEdges(patch, registry, selectedEdges), [patch, selectedEdges]);
 
+  // React Flow asks for selection as change records; the store holds the selection.
+  const applySelect = useCallback(
+    (changes: { type: string; id?: string; selected?: boolean }[], kind: 'nodes' | 'edges') => {
+      if (!changes.length) return;
+      const s = store.getState();
+      const nodes = new Set(s.selectedNodes);
+      const edges = new Set(s.selectedEdges);
+      const set = kind === 'nodes' ? nodes : edges;
+      for (const c of changes) {
+        if (!c.id) continue;
+        if (c.selected) set.add(c.id);
+        else set.delete(c.id);
+      }
+      store.select([...nodes], [...edges]);
+    },
+    [store],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) =>
+      applySelect(
+        changes.filter((c) => c.type === 'select'),
+        'edges',
+      ),
+    [applySelect],
+  );
+
   const onNodesChange = useCallback(
     (changes: NodeChange[]) => {
+      applySelect(
+        changes.filter((c) => c.type === 'select'),
+        'nodes',
+      );
       const next = new Map(dragging);
       const finished = new Map<string, { x: number; y: number }>();
       for (const c of changes) {
@@ -72,10 +103,8 @@ export function Canvas({ onQuickAdd, onPaneMouse }: CanvasProps) {
       if (next.size !== dragging.size || changes.some((c) => c.type === 'position' && c.dragging))
         setDragging(next);
     },
-    [dragging, store],
+    [applySelect, dragging, store],
   );
-
-  const onEdgesChange = useCallback((_: EdgeChange[]) => undefined, []);
 
   const onSelectionChange = useCallback(
     ({ nodes: ns, edges: es }: OnSelectionChangeParams) => {

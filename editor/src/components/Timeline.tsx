@@ -93,7 +93,7 @@ export function TimelinePanel({ nodeId }: { nodeId: string }) {
           {clock?.playing ? '❚❚ Pause' : '▶ Play'}
         </button>
         <button onClick={() => store.timeline(nodeId, { seek: 0 })} title="Back to the start">
-          ⏮
+          ⇤ 0
         </button>
         <span className="timecode" data-testid="timeline-time">
           {time.toFixed(1)} s

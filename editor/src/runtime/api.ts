@@ -27,7 +27,9 @@ async function call<T>(
       headers: headers(body !== undefined ? { 'content-type': contentType } : {}),
     });
   } catch (error) {
-    throw new Error(`${method} ${path}: the runtime is not reachable (${(error as Error).message})`, { cause: error });
+    throw new Error(`${method} ${path}: the runtime is not reachable (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const text = await res.text();
   let data: unknown;
