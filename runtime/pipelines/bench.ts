@@ -17,6 +17,8 @@ export interface ModelBenchResult {
   /** `session.run` alone: no colour conversion, no copies. */
   inference_median_ms: number;
   inference_p90_ms: number;
+  /** The fastest run: the least disturbed by other load on a shared machine. */
+  inference_min_ms: number;
   /** I420 → tensor → I420 around it (the same for every model of this size). */
   convert_median_ms: number;
 }
@@ -87,6 +89,7 @@ export async function benchModels(opts: BenchModelsOptions = {}): Promise<ModelB
           threads,
           inference_median_ms: quantile(inference, 0.5),
           inference_p90_ms: quantile(inference, 0.9),
+          inference_min_ms: inference[0] ?? NaN,
           convert_median_ms: quantile(convert, 0.5),
         });
       } finally {
