@@ -1,0 +1,223 @@
+/**
+ * `patchbay play FILE.patch`: plays a patch headlessly for a while, writes PNG frames of every
+ * Output node and a `stats.json`, and prints a per-node summary. A Camera in camera mode has no
+ * browser here, so it gets the test pattern (and the command says so). A patch that does not
+ * load or compile exits 1 with the compiler's errors.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { i420ToRgba, type VideoFrame } from '../../../nodes';
+import type { Patch } from '../../../patches';
+import { engineMetrics } from '../../engine';
+import { hostProbe } from '../../host';
+import type { NodeStats } from '../../protocol';
+import { createSession } from '../../session';
+import type { CliCommand, CliIo } from '../main';
+import { validateFile } from './validate';
+
+const USAGE = 'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N]';
+
+export interface PlayOptions {
+  file: string;
+  durationMs: number;
+  out: string | null;
+  clock: 'real' | 'fixed';
+  fps: number | null;
+  every: number;
+}
+
+/** Parses "10s", "500ms", "2m" or a plain number of seconds into milliseconds; null when invalid. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return null;
+  const v = Number(m[1]);
+  const ms = m[2] === 'ms' ? v : m[2] === 'm' ? v * 60_000 : v * 1000;
+  return ms > 0 && ms <= 24 * 3600_000 ? ms : null;
+}
+
+/** Parses the command line; returns the options or the message to print. */
+export function parsePlayArgs(args: string[]): PlayOptions | { error: string } | { help: true } {
+  const o: PlayOptions = { file: '', durationMs: 10_000, out: null, clock: 'real', fps: null, every: 30 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (): string | undefined => args[++i];
+    switch (arg) {
+      case '--help':
+      case '-h':
+        return { help: true };
+      case '--duration': {
+        const d = parseDuration(value() ?? '');
+        if (d === null) return { error: '--duration takes a time like 10s, 500ms or 2m' };
+        o.durationMs = d;
+        break;
+      }
+      case '--out': {
+        const v = value();
+        if (!v) return { error: '--out takes a folder' };
+        o.out = v;
+        break;
+      }
+      case '--clock': {
+        const v = value();
+        if (v !== 'real' && v !== 'fixed') return { error: '--clock is "real" or "fixed"' };
+        o.clock = v;
+        break;
+      }
+      case '--fps': {
+        const v = Number(value());
+        if (!Number.isFinite(v) || v < 1 || v > 120) return { error: '--fps takes a number from 1 to 120' };
+        o.fps = v;
+        break;
+      }
+      case '--every': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 1) return { error: '--every takes a whole number ≥ 1' };
+        o.every = v;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) return { error: `unknown option "${arg}"` };
+        if (o.file) return { error: `one patch file only (got "${o.file}" and "${arg}")` };
+        o.file = arg;
+    }
+  }
+  if (!o.file) return { error: 'name a .patch file' };
+  return o;
+}
+
+/** Camera nodes in camera mode get the test pattern (no browser here); `fps` overrides every camera's rate. */
+export function headlessPatch(patch: Patch, fps: number | null): { patch: Patch; substituted: string[] } {
+  const substituted: string[] = [];
+  const nodes = patch.nodes.map((n) => {
+    if (n.type !== 'camera') return n;
+    const params = { ...n.params };
+    if ((params.source_mode ?? 'camera') === 'camera') {
+      params.source_mode = 'test_pattern';
+      substituted.push(n.id);
+    }
+    if (fps !== null) params.fps = fps;
+    return { ...n, params };
+  });
+  return { patch: { ...patch, nodes }, substituted };
+}
+
+function pngOf(frame: VideoFrame): Buffer {
+  const png = new PNG({ width: frame.width, height: frame.height });
+  png.data = Buffer.from(i420ToRgba(frame).buffer);
+  return PNG.sync.write(png);
+}
+
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+
+function summaryLine(id: string, s: NodeStats): string {
+  return (
+    `  ${id.padEnd(16)} ${s.status.padEnd(9)} in ${String(s.frames_in).padStart(5)}  out ${String(s.frames_out).padStart(5)}` +
+    `  ${fmt(s.fps_out).padStart(5)} fps  ${s.ms_p50.toFixed(2)}/${s.ms_p99.toFixed(2)} ms p50/p99  drops ${s.drops}` +
+    (s.message ? `  (${s.message})` : '')
+  );
+}
+
+/** Plays a patch as the options say; resolves to the exit code. */
+export async function play(o: PlayOptions, io: CliIo): Promise<number> {
+  const checked = await validateFile(o.file);
+  if (checked.errors.length || !checked.patch) {
+    for (const line of checked.errors) io.err(line);
+    io.err(
+      `patchbay play: ${o.file} cannot be played (${checked.errors.length} error${checked.errors.length === 1 ? '' : 's'})`,
+    );
+    return 1;
+  }
+  for (const line of checked.warnings) io.err(line);
+  const { patch, substituted } = headlessPatch(checked.patch, o.fps);
+  for (const id of substituted)
+    io.out(`camera "${id}": no browser camera in headless play; using the test pattern`);
+  const { capabilities } = await hostProbe();
+  const session = createSession({ patch, capabilities, clockMode: o.clock, log: (line) => io.err(line) });
+  for (const e of session.diagnostics().filter((d) => !d.fatal))
+    io.err(`warning: ${e.node ? `node "${e.node}": ` : ''}${e.message}`);
+  session.on('node.error', (e) => io.err(`node "${e.node}": ${e.message}`));
+
+  if (o.out) await mkdir(o.out, { recursive: true });
+  const counts = new Map<string, number>();
+  const writes: Promise<void>[] = [];
+  let written = 0;
+  let finished = false;
+  session.onSinkFrame((node, frame) => {
+    if (finished || session.plan()?.nodes.find((n) => n.id === node)?.type !== 'output') return;
+    const n = counts.get(node) ?? 0;
+    counts.set(node, n + 1);
+    if (o.out && n % o.every === 0) {
+      written++;
+      writes.push(writeFile(join(o.out, `${node}-${String(n).padStart(6, '0')}.png`), pngOf(frame)));
+    }
+  });
+
+  const startedAt = performance.now();
+  const done = new Promise<void>((resolve) => {
+    session.clock().setTimeout(resolve, o.durationMs);
+    process.once('SIGINT', resolve);
+  });
+  try {
+    await session.start();
+  } catch (error) {
+    io.err(`patchbay play: ${(error as Error).message}`);
+    await session.dispose();
+    return 1;
+  }
+  await done;
+  finished = true;
+  const stats = session.stats();
+  const played = session.clock().now();
+  await session.dispose();
+  await Promise.all(writes);
+
+  const outputs = Object.fromEntries(counts);
+  const summary = {
+    file: o.file,
+    clock: o.clock,
+    duration_ms: Math.round(played),
+    wall_ms: Math.round(performance.now() - startedAt),
+    outputs,
+    pngs_written: written,
+    nodes: stats,
+    engine: engineMetrics(),
+  };
+  if (o.out) await writeFile(join(o.out, 'stats.json'), JSON.stringify(summary, null, 2) + '\n');
+  io.out(
+    `${o.file}: played ${(summary.duration_ms / 1000).toFixed(1)} s (${o.clock} clock) in ${(summary.wall_ms / 1000).toFixed(1)} s`,
+  );
+  for (const [id, s] of Object.entries(stats)) io.out(summaryLine(id, s));
+  if (o.out) io.out(`wrote ${written} PNG frame${written === 1 ? '' : 's'} and stats.json to ${o.out}`);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) {
+    io.err('patchbay play: no frame reached an Output node');
+    return 1;
+  }
+  return 0;
+}
+
+export const playCommand: CliCommand = {
+  name: 'play',
+  summary: 'play a patch headlessly; write PNG frames and stats',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const parsed = parsePlayArgs(args);
+    if ('help' in parsed) {
+      io.out(`usage: patchbay ${USAGE}`);
+      io.out('  --duration T   how long to play (10s, 500ms, 2m; default 10s)');
+      io.out('  --out DIR      write PNG frames of every Output and stats.json there');
+      io.out(
+        '  --clock MODE   real (wall time, default) or fixed (one frame interval per frame: deterministic, as fast as it goes)',
+      );
+      io.out('  --fps N        frame rate of every Camera node');
+      io.out('  --every N      write every Nth frame (default 30; 1 writes all)');
+      return 0;
+    }
+    if ('error' in parsed) {
+      io.err(`patchbay play: ${parsed.error}. Usage: patchbay ${USAGE}`);
+      return 2;
+    }
+    return play(parsed, io);
+  },
+};
