@@ -48,4 +48,6 @@ export { embedPrompts, embedText } from './onnx/embedding';
 export { CUDA_HOW_TO, defaultCudaProbe, OnnxModel } from './onnx/session';
 export type { CudaProbe, CudaStatus, Device, OnnxLoadOptions } from './onnx/session';
 export { benchModels } from './bench';
+export { chooseRemoteOutput, createRemoteProcessor, HUB_TIMEOUT_MS, REMOTE_CHANNEL } from './remote';
+export type { FromHub, RemoteFallback, ToHub, WireFrame } from './remote';
 export type { BenchModelsOptions, ModelBenchResult } from './bench';

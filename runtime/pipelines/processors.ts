@@ -1,6 +1,6 @@
-import { isOnnxPath, type VideoFrame } from '../../nodes';
-import { grayFrame, isBuiltinPipeline } from '../../nodes/pipeline/builtin';
+import { grayFrame, isBuiltinPipeline, isOnnxPath, type VideoFrame } from '../../nodes';
 import { builtinModelsDir, GPU_PIPELINE_REASON, resolveModelPath } from './models';
+import { createRemoteProcessor } from './remote';
 import { ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
 import { ModelContractError } from './onnx/contract';
 import { embedPrompts, lerp3, slerp3 } from './onnx/embedding';
@@ -210,5 +210,17 @@ export function makeProcessorFactory(options: ProcessorFactoryOptions = {}): Pro
   };
 }
 
-/** The default factory: local backends only (the remote backend is wired in by the relay). */
-export const createProcessor: ProcessorFactory = makeProcessorFactory();
+/**
+ * The default factory: the local backends, and the remote backend, which hands frames to the
+ * relay hub on the main thread (./remote.ts; the hub is installed by the runtime server).
+ */
+export const createProcessor: ProcessorFactory = makeProcessorFactory({
+  remote: (ctx) =>
+    createRemoteProcessor(ctx).catch((error: Error) => {
+      throw new PipelineError(
+        'REMOTE_UNAVAILABLE',
+        `Pipeline "${String(ctx.params.pipeline_id ?? ctx.pipeline.id)}": ${error.message}`,
+        'Connect the cloud relay (POST /api/v1/cloud/connect), set remote_url, or set backend to local',
+      );
+    }),
+});
