@@ -12,8 +12,8 @@ export const PATCH_LIMITS = {
   maxBytes: 16 * 1024 * 1024,
   /** Levels of object/array nesting; the root object is level 1 (a patch needs about 10). */
   maxDepth: 64,
-  /** Values (objects, arrays, scalars) in one document. */
-  maxValues: 2_000_000,
+  /** Values (objects, arrays, scalars) in one document; a 2000-node patch holds about 30,000. */
+  maxValues: 1_000_000,
 } as const;
 
 export type PatchLimits = { maxBytes: number; maxDepth: number; maxValues: number };
@@ -44,16 +44,21 @@ export function checkJsonText(text: string, limits: PatchLimits = PATCH_LIMITS):
   }
   let depth = 0;
   let inString = false;
+  // commas + containers + 1 bounds the number of values (it counts an empty container twice),
+  // so a flat file of millions of numbers is refused before JSON.parse builds it.
+  let values = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
+      // A backslash escapes the next character (which may be a quote).
+      if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
       continue;
     }
     if (c === 0x22) inString = true;
+    else if (c === 0x2c) values++;
     else if (c === 0x7b || c === 0x5b) {
+      values++;
       depth++;
       if (depth > limits.maxDepth) {
         return [
@@ -61,6 +66,9 @@ export function checkJsonText(text: string, limits: PatchLimits = PATCH_LIMITS):
         ];
       }
     } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  if (values > limits.maxValues) {
+    return [issue('TOO_MANY_VALUES', `the document holds more than ${limits.maxValues} values`)];
   }
   return [];
 }

@@ -339,3 +339,13 @@ describe('JSON error messages', () => {
     expect(r.issues[0]!.message).toContain('\\u0001');
   });
 });
+
+describe('value count limit', () => {
+  it('refuses a flat document with more values than the limit, from text and from a value', () => {
+    const limits = { maxBytes: 1 << 20, maxDepth: 64, maxValues: 1000 };
+    const many = Array.from({ length: 1000 }, (_, i) => i);
+    expect(parsePatch(JSON.stringify(many), { limits }).issues[0]!.code).toBe('TOO_MANY_VALUES');
+    expect(parsePatch(many, { limits }).issues[0]!.code).toBe('TOO_MANY_VALUES');
+    expect(parsePatch(JSON.stringify(many.slice(0, 900)), { limits }).issues[0]!.code).toBe('NOT_AN_OBJECT');
+  });
+});
