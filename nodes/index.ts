@@ -38,3 +38,20 @@ export {
   runBuiltin,
 } from './pipeline/builtin';
 export type { BuiltinPipelineId } from './pipeline/builtin';
+export {
+  TimelinePlayer,
+  activeEntryAt,
+  boundariesBetween,
+  entryControl,
+  entryPrompts,
+  timelineDuration,
+  timelinePosition,
+} from './prompt-timeline/evaluate';
+export type {
+  TimelineClock,
+  TimelineMessage,
+  TimelinePlayerOptions,
+  TimelineReason,
+  TimelineState,
+  TimelineEntryInput,
+} from './prompt-timeline/evaluate';
