@@ -23,6 +23,7 @@ export interface ResolvedServerOptions {
   maxWsPayloadBytes: number;
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   version: string;
+  defaultPatch: string;
 }
 
 export interface ServerContext {
@@ -35,6 +36,7 @@ export interface ServerContext {
   token: string;
   startedAt: Date;
   log: (line: string) => void;
+  engineMetrics: (() => Record<string, unknown>) | null;
 }
 
 /** An error that becomes an HTTP status with `{error: message}`. */

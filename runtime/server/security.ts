@@ -41,12 +41,13 @@ export function hostAllowed(hostHeader: string | undefined, policy: SecurityPoli
 }
 
 /**
- * True when a browser origin may use the API: `null` (a page opened from a file), any loopback
+ * True when a browser origin may use the API: `null` or `file://` (a page opened from a file), any loopback
  * origin on any port (Scope clients are served from other local ports), or one named in
  * `allowOrigins` exactly.
  */
 export function originAllowed(origin: string, policy: SecurityPolicy): boolean {
-  if (origin === 'null') return true;
+  // Pages opened from a file: Chromium sends `null`, or `file://` when file access is widened.
+  if (origin === 'null' || origin === 'file://') return true;
   if (policy.allowOrigins.includes(origin)) return true;
   let url: URL;
   try {

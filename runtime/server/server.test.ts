@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostProbe } from '../host';
 import { createServer, type PatchbayServer } from './server';
@@ -49,11 +50,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const inject = (o: Parameters<PatchbayServer['app']['inject']>[0] & object) =>
-  server.app.inject({
-    ...o,
-    headers: { ...H, ...((o as { headers?: Record<string, string> }).headers ?? {}) },
-  });
+const inject = (o: InjectOptions) => server.app.inject({ ...o, headers: { ...H, ...(o.headers ?? {}) } });
 
 describe('Host check (DNS rebinding)', () => {
   it.each([`127.0.0.1:${PORT}`, `localhost:${PORT}`, `[::1]:${PORT}`, `LOCALHOST:${PORT}`])(

@@ -57,6 +57,10 @@ export interface ServerOptions {
   createPeer?: PeerFactory | null;
   /** Host capabilities (default: probed once). */
   probe?: () => Promise<HostProbe>;
+  /** The patch the editor opens first (a name in the patches list; default camera-passthrough). */
+  defaultPatch?: string;
+  /** The engine's process-wide counters (sessions, workers, pool), shown in /session/metrics. */
+  engineMetrics?: () => Record<string, unknown>;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
   log?: (line: string) => void;
@@ -94,6 +98,7 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     maxWsPayloadBytes: opts.maxWsPayloadBytes ?? 4 * 1024 * 1024,
     iceServers: opts.iceServers ?? [],
     version: '0.1.0',
+    defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
   };
 }
 
@@ -152,12 +157,13 @@ export function createServer(options: ServerOptions): PatchbayServer {
     token,
     startedAt: new Date(),
     log,
+    engineMetrics: options.engineMetrics ?? null,
   };
 
   const app = Fastify({
     logger: false,
     bodyLimit: opts.maxJsonBytes,
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
     return503OnClosing: true,
   });
 

@@ -188,6 +188,7 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get('/api/v1/patches', async () => ({
+    default: opts.defaultPatch,
     patches: [
       ...(await listPatches(opts.examplesDir, 'example')),
       ...(await listPatches(opts.patchesDir, 'user')),

@@ -133,7 +133,7 @@ export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/api/v1/session/metrics', async () => ({
     sessions: ctx.sessions.sessionStats(),
-    engine: { ...ctx.sessions.metrics(), ...processMetrics() },
+    engine: { ...ctx.sessions.metrics(), ...processMetrics(), runtime: ctx.engineMetrics?.() ?? null },
   }));
 
   const noRecorder = async () => {

@@ -61,6 +61,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
         );
       runtime = existing;
       owns = false;
+      if (existing.session.state() === 'idle') await existing.session.start();
     } else {
       const textMode = initial.input_mode === 'text' || offerIsTextMode(sdp);
       let patch: Patch | null = patchFromRequest(initial);

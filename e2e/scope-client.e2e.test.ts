@@ -1,0 +1,323 @@
+/**
+ * A plain Scope client page against the running product (`patchbay serve` as a child process):
+ * camera in → passthrough → back, text mode with the test pattern, the headless JPEG frame, and
+ * bad data-channel input that must not stop the stream. Chromium with a fake camera.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import jpeg from 'jpeg-js';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pagePath = join(root, 'e2e/pages/scope-client.html');
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+interface ClientState {
+  phase: string;
+  error: string | null;
+  sessionId: string | null;
+  frames: number;
+  samples: { luma: number; hash: number }[];
+  distinct: number;
+  width: number;
+  height: number;
+  messages: Record<string, unknown>[];
+}
+
+let tmp: string;
+let serverProc: ChildProcess;
+let serverUrl = '';
+let serverLog = '';
+let pageServer: Server;
+let pageOrigin = '';
+let context: BrowserContext | null = null;
+
+async function startProduct(): Promise<void> {
+  serverProc = spawn(
+    process.execPath,
+    [join(root, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', join(tmp, 'data')],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  serverProc.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
+  serverUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${serverLog}`)), 30_000);
+    let out = '';
+    serverProc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    serverProc.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serverLog}`)));
+  });
+}
+
+/** Serves e2e/pages from a second loopback port (a Scope client is "another local site"). */
+async function startPageServer(): Promise<void> {
+  pageServer = createServer((req, res) => {
+    if (req.url?.startsWith('/scope-client.html')) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(readFileSync(pagePath));
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
+  const addr = pageServer.address() as { port: number };
+  pageOrigin = `http://127.0.0.1:${addr.port}`;
+}
+
+async function metrics(): Promise<{ sessions: Record<string, unknown>; engine: Record<string, number> }> {
+  return (await fetch(`${serverUrl}/api/v1/session/metrics`)).json() as never;
+}
+
+async function state(page: Page): Promise<ClientState> {
+  return page.evaluate(() => (window as unknown as { scopeClient: ClientState }).scopeClient);
+}
+
+async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | null | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    const v = await fn().catch((e: unknown) => ((last = e), null));
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `timed out waiting for ${what} (${String(last ?? '')})\nserver log:\n${serverLog.slice(-3000)}`,
+  );
+}
+
+/** Streams for 10 s and checks frames arrive at ≥ 20 fps, change, and are not black. */
+async function checkStream(page: Page): Promise<ClientState> {
+  await waitUntil(
+    'the first decoded frames',
+    async () => {
+      const s = await state(page);
+      if (s.phase === 'error') throw new Error(`client error: ${s.error}`);
+      return s.frames >= 10 ? s : null;
+    },
+    30_000,
+  );
+  const before = await state(page);
+  await page.waitForTimeout(10_000);
+  const after = await state(page);
+  const frames = after.frames - before.frames;
+  const window = after.samples.slice(before.samples.length);
+  const hashes = new Set(window.map((s) => s.hash));
+  const meanLuma = window.reduce((a, s) => a + s.luma, 0) / Math.max(1, window.length);
+  console.log(
+    `[e2e] ${frames} frames in 10 s (${after.width}×${after.height}), ${hashes.size} distinct of ${window.length} samples, mean luma ${meanLuma.toFixed(1)}`,
+  );
+  expect(frames).toBeGreaterThanOrEqual(200);
+  expect(hashes.size).toBeGreaterThanOrEqual(5);
+  expect(meanLuma).toBeGreaterThan(20);
+  return after;
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-scope-'));
+  await startProduct();
+  await startPageServer();
+  if (haveChromium)
+    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-device-for-media-stream=fps=30',
+        '--use-fake-ui-for-media-stream',
+        '--allow-loopback-in-peer-connection',
+        '--allow-file-access-from-files',
+      ],
+    });
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await new Promise((r) => pageServer?.close(r));
+  if (serverProc && serverProc.exitCode === null) {
+    serverProc.kill('SIGTERM');
+    await new Promise((r) => serverProc.once('exit', r));
+  }
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!haveChromium)('a Scope client page', () => {
+  it('camera → passthrough → back, from a page on another loopback port; bad data-channel input is ignored', async () => {
+    const page = await context!.newPage();
+    page.on('console', (m) => m.type() === 'error' && console.log('[page]', m.text()));
+    await page.goto(
+      `${pageOrigin}/scope-client.html?server=${encodeURIComponent(serverUrl)}&mode=video&pipeline=passthrough`,
+    );
+    await checkStream(page);
+
+    // Bad input on the data channel: not JSON, not an object, wrong types, too deep. Each is
+    // dropped with a logged reason; the stream goes on.
+    await page.evaluate(() => {
+      const ch = (window as unknown as { channel: RTCDataChannel }).channel;
+      ch.send('not json');
+      ch.send('[1,2,3]');
+      ch.send(JSON.stringify({ noise_scale: 'loud', paused: 'yes' }));
+      ch.send('['.repeat(5000) + ']'.repeat(5000));
+      ch.send(JSON.stringify({ noise_scale: 0.5 }));
+    });
+    const s1 = await state(page);
+    await page.waitForTimeout(2000);
+    const s2 = await state(page);
+    expect(s2.frames - s1.frames).toBeGreaterThan(30);
+    expect(serverProc.exitCode).toBeNull();
+
+    const sessionId = s2.sessionId!;
+    expect((await metrics()).engine.peers).toBe(1);
+    await page.evaluate(() => (window as unknown as { stopScope: () => Promise<void> }).stopScope());
+    await waitUntil(
+      'the session to be gone',
+      async () => (await metrics()).engine.peers === 0 && (await metrics()).engine.sessions === 0,
+      10_000,
+    );
+    const patch = await fetch(`${serverUrl}/api/v1/webrtc/offer/${sessionId}`, {
+      method: 'PATCH',
+      body: '{"candidates":[]}',
+    });
+    expect(patch.status).toBe(404);
+    await page.close();
+  }, 90_000);
+
+  it('text mode (receive-only transceiver) shows the test pattern, from a file:// page', async () => {
+    const page = await context!.newPage();
+    await page.goto(
+      `${pathToFileURL(pagePath).href}?server=${encodeURIComponent(serverUrl)}&mode=text&pipeline=passthrough`,
+    );
+    await checkStream(page);
+    await page.evaluate(() => (window as unknown as { stopScope: () => Promise<void> }).stopScope());
+    await waitUntil('the session to be gone', async () => (await metrics()).engine.sessions === 0, 10_000);
+    await page.close();
+  }, 90_000);
+
+  it('a closed tab ends its session', async () => {
+    const page = await context!.newPage();
+    await page.goto(
+      `${pageOrigin}/scope-client.html?server=${encodeURIComponent(serverUrl)}&mode=text&pipeline=passthrough`,
+    );
+    await waitUntil('frames', async () => (await state(page)).frames > 10, 30_000);
+    expect((await metrics()).engine.sessions).toBe(1);
+    await page.close();
+    await waitUntil(
+      'the server to notice the closed tab',
+      async () => (await metrics()).engine.sessions === 0,
+      30_000,
+    );
+  }, 60_000);
+});
+
+describe('headless session', () => {
+  it('/api/v1/session/frame returns a gray JPEG for the test-pattern-gray patch', async () => {
+    const examplePath = join(root, 'patches/examples/test-pattern-gray.patch');
+    const patch = existsSync(examplePath)
+      ? JSON.parse(readFileSync(examplePath, 'utf8'))
+      : {
+          format: 'patchbay',
+          format_version: 1,
+          metadata: {
+            name: 'test-pattern-gray',
+            created_at: '2025-01-01T00:00:00.000Z',
+            app_version: '0.1.0',
+          },
+          nodes: [
+            {
+              id: 'source',
+              type: 'camera',
+              version: 1,
+              params: { source_mode: 'test_pattern', width: 320, height: 240 },
+              position: { x: 0, y: 0 },
+            },
+            {
+              id: 'gray',
+              type: 'pipeline',
+              version: 1,
+              params: { pipeline_id: 'gray' },
+              position: { x: 200, y: 0 },
+            },
+            { id: 'out', type: 'output', version: 1, params: {}, position: { x: 400, y: 0 } },
+          ],
+          edges: [
+            { id: 'e1', from: { node: 'source', port: 'video' }, to: { node: 'gray', port: 'video' } },
+            { id: 'e2', from: { node: 'gray', port: 'video' }, to: { node: 'out', port: 'video' } },
+          ],
+        };
+    const start = await fetch(`${serverUrl}/api/v1/session/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patch }),
+    });
+    expect(start.status, await start.clone().text()).toBe(200);
+    // A pipeline passes frames through while it warms up: wait until it reports running.
+    await waitUntil(
+      'the pipeline to run',
+      async () => {
+        const m = await metrics();
+        const nodes = Object.values(
+          (m.sessions.headless as { nodes: Record<string, { status: string; frames_out: number }> }).nodes,
+        );
+        return nodes.length > 0 && nodes.every((n) => n.status === 'running' && n.frames_out > 3);
+      },
+      15_000,
+    );
+    const res = await waitUntil(
+      'a frame',
+      async () => {
+        const r = await fetch(`${serverUrl}/api/v1/session/frame`);
+        return r.status === 200 ? r : null;
+      },
+      15_000,
+    );
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    const img = jpeg.decode(Buffer.from(await res.arrayBuffer()), { useTArray: true });
+    expect(img.width).toBeGreaterThan(0);
+    let maxChroma = 0;
+    let sumDiff = 0;
+    let minY = 255;
+    let maxY = 0;
+    for (let i = 0; i < img.data.length; i += 4) {
+      const [r, g, b] = [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!];
+      const d = Math.max(Math.abs(r - g), Math.abs(g - b), Math.abs(r - b));
+      sumDiff += d;
+      maxChroma = Math.max(maxChroma, d);
+      minY = Math.min(minY, g);
+      maxY = Math.max(maxY, g);
+    }
+    const meanDiff = sumDiff / (img.data.length / 4);
+    console.log(
+      `[e2e] headless JPEG ${img.width}×${img.height}: mean |r-g|,|g-b| ${meanDiff.toFixed(2)}, max ${maxChroma}, luma ${minY}..${maxY}`,
+    );
+    expect(meanDiff).toBeLessThan(3); // gray (JPEG noise only)
+    expect(maxY - minY).toBeGreaterThan(50); // the pattern, not a flat frame
+    const stop = await fetch(`${serverUrl}/api/v1/session/stop`, { method: 'POST' });
+    expect(stop.status).toBe(200);
+    expect((await metrics()).engine.sessions).toBe(0);
+  }, 60_000);
+});

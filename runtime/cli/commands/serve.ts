@@ -1,0 +1,186 @@
+/**
+ * `patchbay serve`: the runtime server (Scope API, editor, runtime WebSocket) on 127.0.0.1:8000
+ * by default. Prints the URL; SIGINT/SIGTERM stop every session cleanly before exiting.
+ */
+import { resolve } from 'node:path';
+import { engineMetrics } from '../../engine';
+import { createSession } from '../../session';
+import { createServer, isLoopbackAddress } from '../../server';
+import { mediaPeerFactory } from '../../server/media';
+import type { CliCommand, CliIo } from '../main';
+
+export interface ServeArgs {
+  host: string;
+  port: number;
+  allowOrigins: string[];
+  allowHosts: string[];
+  dataDir?: string;
+  maxUploadMb?: number;
+  defaultPatch: string;
+  quiet: boolean;
+}
+
+const USAGE =
+  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--max-upload-mb N] [--patch NAME] [--quiet]';
+
+/** Parses serve's arguments; throws an Error naming the bad one. */
+export function parseServeArgs(args: string[]): ServeArgs {
+  const out: ServeArgs = {
+    host: '127.0.0.1',
+    port: 8000,
+    allowOrigins: [],
+    allowHosts: [],
+    defaultPatch: 'camera-passthrough',
+    quiet: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--host':
+        out.host = value();
+        break;
+      case '--port': {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) throw new Error(`--port must be 0 to 65535, got "${v}"`);
+        out.port = n;
+        break;
+      }
+      case '--allow-origin':
+        for (const o of value().split(',')) {
+          const origin = o.trim();
+          if (origin === '*')
+            throw new Error('--allow-origin "*" is refused: name each origin (scheme://host:port)');
+          let url: URL;
+          try {
+            url = new URL(origin);
+          } catch {
+            throw new Error(`--allow-origin "${origin}" is not an origin like https://example.com:8080`);
+          }
+          if (url.origin !== origin)
+            throw new Error(
+              `--allow-origin "${origin}" must be exactly scheme://host[:port] (did you mean "${url.origin}"?)`,
+            );
+          out.allowOrigins.push(origin);
+        }
+        break;
+      case '--allow-host':
+        out.allowHosts.push(
+          ...value()
+            .split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter(Boolean),
+        );
+        break;
+      case '--data-dir':
+        out.dataDir = resolve(value());
+        break;
+      case '--max-upload-mb': {
+        const n = Number(value());
+        if (!(n > 0 && n <= 10_000))
+          throw new Error('--max-upload-mb must be a number of megabytes between 0 and 10000');
+        out.maxUploadMb = n;
+        break;
+      }
+      case '--patch':
+        out.defaultPatch = value();
+        break;
+      case '--quiet':
+        out.quiet = true;
+        break;
+      default:
+        throw new Error(`unknown option "${arg}". usage: patchbay ${USAGE}`);
+    }
+  }
+  return out;
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  let opts: ServeArgs;
+  try {
+    opts = parseServeArgs(args);
+  } catch (error) {
+    io.err(`patchbay serve: ${(error as Error).message}`);
+    return 2;
+  }
+  const loopback = isLoopbackAddress(opts.host);
+  if (!loopback)
+    io.err(
+      `patchbay serve: WARNING: binding to ${opts.host} makes the runtime reachable from other machines. ` +
+        'Anyone who can reach it can run patches and read your camera stream. Use only on a trusted network.',
+    );
+  const server = createServer({
+    host: opts.host,
+    port: opts.port,
+    allowOrigins: opts.allowOrigins,
+    allowHosts: opts.allowHosts,
+    dataDir: opts.dataDir,
+    maxUploadBytes: opts.maxUploadMb ? Math.round(opts.maxUploadMb * 1024 * 1024) : undefined,
+    defaultPatch: opts.defaultPatch,
+    createSession: (o) => createSession(o),
+    createPeer: mediaPeerFactory({ loopbackOnly: loopback }),
+    engineMetrics: () => ({ ...engineMetrics() }),
+    log: opts.quiet ? () => {} : (line) => io.err(line),
+  });
+  let url: string;
+  try {
+    url = await server.listen();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    io.err(
+      e.code === 'EADDRINUSE'
+        ? `patchbay serve: port ${opts.port} is in use (another Patchbay or Scope?). Try --port ${opts.port + 1}`
+        : `patchbay serve: could not listen on ${opts.host}:${opts.port}: ${e.message}`,
+    );
+    return 1;
+  }
+  io.out(`Patchbay runtime listening on ${url}`);
+  io.out(`Open ${url}/ for the editor (default patch: ${opts.defaultPatch}). Ctrl+C stops.`);
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        io.err('patchbay serve: second signal, exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      io.err(`patchbay serve: ${signal}: stopping sessions…`);
+      const force = setTimeout(() => {
+        io.err('patchbay serve: sessions did not stop within 10 s, exiting');
+        process.exit(1);
+      }, 10_000);
+      force.unref();
+      server.close().then(
+        () => {
+          clearTimeout(force);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          io.err('patchbay serve: stopped');
+          resolveExit(0);
+        },
+        (error: unknown) => {
+          io.err(`patchbay serve: error while stopping: ${(error as Error).message}`);
+          resolveExit(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  summary: 'Run the runtime server: editor, Scope-compatible API, WebRTC (127.0.0.1:8000)',
+  usage: USAGE,
+  run,
+};
