@@ -65,8 +65,8 @@ export function OpenDialog({
       .then(setList)
       .catch((e: Error) => setError(e.message));
   }, []);
-  const examples = (list ?? []).filter((p) => p.example || p.folder === 'examples');
-  const saved = (list ?? []).filter((p) => !(p.example || p.folder === 'examples'));
+  const examples = (list ?? []).filter((p) => p.source === 'example' || p.example);
+  const saved = (list ?? []).filter((p) => !(p.source === 'example' || p.example));
   const card = (p: PatchListing) => (
     <button
       key={`${p.folder ?? ''}/${p.name}`}

@@ -36,6 +36,8 @@ export function Toolbar(p: ToolbarProps) {
   const undoLabel = useEditor((s) => s.history.past.at(-1)?.label);
   const redoLabel = useEditor((s) => s.history.future[0]?.label);
   const live = isLive(runState) || runState === 'compiling';
+  const diagnostics = useEditor((s) => s.diagnostics);
+  const blocker = diagnostics.find((d) => d.fatal && !d.node) ?? diagnostics.find((d) => d.fatal);
   return (
     <header className="toolbar">
       <div className="brand">
@@ -108,6 +110,11 @@ export function Toolbar(p: ToolbarProps) {
         >
           {connection === 'open' ? 'runtime' : connection === 'connecting' ? 'connecting…' : 'offline'}
         </span>
+        {blocker && (
+          <span className="blocker" data-testid="run-blocker" title={blocker.hint ?? blocker.message}>
+            Can’t run: {blocker.message}
+          </span>
+        )}
         <span className={`run-state state-${runState}`} data-testid="run-state" title={runError ?? ''}>
           {STATE_LABEL[runState] ?? runState}
         </span>

@@ -27,15 +27,15 @@ export function freshId(base: string, taken: ReadonlySet<string>): string {
   }
 }
 
-/** An edge id for a connection, unique in `taken`. */
+/** An edge id for a connection, unique in `taken`, within the .patch id alphabet ("camera-1.video--pipeline-1.video"). */
 export function edgeId(
   from: { node: string; port: string },
   to: { node: string; port: string },
   taken: ReadonlySet<string>,
 ): string {
-  const base = `${from.node}.${from.port}->${to.node}.${to.port}`;
+  const base = `${from.node}.${from.port}--${to.node}.${to.port}`;
   if (!taken.has(base)) return base;
-  for (let n = 2; ; n++) if (!taken.has(`${base}#${n}`)) return `${base}#${n}`;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../../nodes';
-import type { Patch } from '../../../patches';
+import { ID_PATTERN, type Patch } from '../../../patches';
 import type { PatchChange } from '../../../runtime/protocol';
 import {
   applyChanges,
@@ -384,9 +384,15 @@ describe('layout and mapping', () => {
       value: 'Gray',
     });
     expect(mediaLayout(p)).toEqual({ cameras: ['camera-1'], outputs: ['output-1'] });
-    expect(edgeId({ node: 'a', port: 'v' }, { node: 'b', port: 'v' }, new Set(['a.v->b.v']))).toBe(
-      'a.v->b.v#2',
+    expect(edgeId({ node: 'a', port: 'v' }, { node: 'b', port: 'v' }, new Set(['a.v--b.v']))).toBe(
+      'a.v--b.v-2',
     );
+    const id = edgeId(
+      { node: 'camera-1', port: 'video' },
+      { node: 'pipeline-1', port: 'vace_input_frames' },
+      new Set(),
+    );
+    expect(ID_PATTERN.test(id)).toBe(true);
   });
 
   it('generates a valid 500-node patch', () => {

@@ -53,6 +53,8 @@ export interface PatchListing {
   title?: string;
   description?: string;
   example?: boolean;
+  /** "example" (shipped) or "user" (the patches folder). */
+  source?: string;
   [k: string]: unknown;
 }
 

@@ -105,6 +105,7 @@ export class EditorStore {
   private localTimer: ReturnType<typeof setTimeout> | null = null;
   private remoteTimer: ReturnType<typeof setTimeout> | null = null;
   private toastId = 0;
+  private requestSeq = 0;
   private readonly storage: StorageLike | null;
   private readonly now: () => number;
 
@@ -162,7 +163,7 @@ export class EditorStore {
     this.client = new RuntimeClient({
       url,
       createSocket,
-      onOpen: () => this.client?.send({ type: 'patch.load', patch: this.state.patch }),
+      onOpen: () => this.sendLoad(),
       onMessage: (m) => this.onServerMessage(m),
       onConnection: (connection, detail) => {
         this.set({ connection, connectionDetail: detail ?? null });
@@ -170,6 +171,10 @@ export class EditorStore {
       },
     });
     this.client.connect();
+  }
+
+  private sendLoad(): void {
+    this.client?.send({ type: 'patch.load', patch: this.state.patch, requestId: `l${++this.requestSeq}` });
   }
 
   /** Closes the runtime connection and media (page unload, tests). */
@@ -218,7 +223,12 @@ export class EditorStore {
         });
         return;
       case 'ack':
-        if (!m.ok && m.error) this.toast('error', `Runtime refused an edit: ${m.error}`);
+        if (m.ok) return;
+        // A refused change may have left the runtime's patch behind ours: resend the whole patch
+        // (once; a refused load is a compile problem, which the diagnostics already show).
+        if (m.requestId.startsWith('c')) this.sendLoad();
+        if (m.error && isLive(this.state.runState))
+          this.toast('error', `Runtime refused an edit: ${m.error}`);
         return;
       case 'pong':
         return;
@@ -254,7 +264,12 @@ export class EditorStore {
       selectedNodes: new Set([...this.state.selectedNodes].filter((id) => ids.has(id))),
       selectedEdges: new Set([...this.state.selectedEdges].filter((id) => edgeIds.has(id))),
     });
-    this.client?.send({ type: 'patch.change', changes, revision: this.state.revision });
+    this.client?.send({
+      type: 'patch.change',
+      changes,
+      revision: this.state.revision,
+      requestId: `c${++this.requestSeq}`,
+    });
     this.scheduleAutosave();
     if (isLive(this.state.runState)) void this.ensureMedia();
   }
@@ -283,7 +298,7 @@ export class EditorStore {
       stats: {},
       cameraProblem: null,
     });
-    this.client?.send({ type: 'patch.load', patch });
+    this.sendLoad();
     this.scheduleAutosave();
     if (isLive(this.state.runState)) void this.ensureMedia();
   }
