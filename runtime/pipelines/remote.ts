@@ -81,7 +81,13 @@ class RemoteProcessor implements FrameProcessor {
     if (msg.proc !== this.proc || this.closed) return;
     if (msg.t === 'result') {
       const f = msg.frame;
-      this.latest = { width: f.width, height: f.height, data: f.data, timestampMs: f.timestampMs, seq: f.seq };
+      this.latest = {
+        width: f.width,
+        height: f.height,
+        data: f.data,
+        timestampMs: f.timestampMs,
+        seq: f.seq,
+      };
     } else if (msg.t === 'state') {
       this.connected = msg.connected;
       ctx.notice(
@@ -163,7 +169,9 @@ export function createRemoteProcessor(ctx: ProcessorContext): Promise<FrameProce
       processor.onHub(msg, ctx);
     };
     const pipelineId =
-      typeof ctx.params.pipeline_id === 'string' && ctx.params.pipeline_id ? ctx.params.pipeline_id : ctx.pipeline.id;
+      typeof ctx.params.pipeline_id === 'string' && ctx.params.pipeline_id
+        ? ctx.params.pipeline_id
+        : ctx.pipeline.id;
     channel.postMessage({
       t: 'open',
       proc,
