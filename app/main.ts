@@ -260,7 +260,9 @@ function createSupervisor(): RuntimeSupervisor {
       return child;
     },
     findFreePort: () => findFreePort(),
-    probeHealth: (url) => probeHealth(url),
+    // Generous: a runtime busy with inference on two cores answers slowly, and a false
+    // "hung" verdict would restart the show.
+    probeHealth: (url) => probeHealth(url, 3_000),
     clock: {
       now: Date.now,
       setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -327,19 +329,26 @@ function startRuntime(): void {
       else if (originOf(mainWindow.webContents.getURL()) !== url) void mainWindow.loadURL(`${url}/`);
     })
     .catch((error: Error) => {
-      if (quit.quitting) return;
-      showStartupError(error.message, error instanceof RuntimeStartError ? error.log : supervisor.logTail());
+      // A RuntimeStartError also moved the supervisor to 'failed', whose listener shows the
+      // error window; anything else here is a start cut short by quitting or a restart.
+      if (!(error instanceof RuntimeStartError)) log(`runtime start: ${error.message}`);
     });
 }
 
 function showStartupError(message: string, logLines: readonly string[]): void {
   runtimeUrl = null;
-  mainWindow?.destroy();
+  const previous = errorWindow;
+  // The new window opens before the old ones go, so 'window-all-closed' never sees zero windows.
+  const win = new BrowserWindow(startupErrorWindowOptions());
+  errorWindow = win;
+  void win.loadURL(startupErrorPageUrl({ message, log: logLines, logPath }));
+  win.on('closed', () => {
+    if (errorWindow === win) errorWindow = null;
+  });
+  previous?.destroy();
+  const editor = mainWindow;
   mainWindow = null;
-  errorWindow?.destroy();
-  errorWindow = new BrowserWindow(startupErrorWindowOptions());
-  void errorWindow.loadURL(startupErrorPageUrl({ message, log: logLines, logPath }));
-  errorWindow.on('closed', () => (errorWindow = null));
+  editor?.destroy();
 }
 
 function createMainWindow(): void {
@@ -359,7 +368,15 @@ function createMainWindow(): void {
     handOver.setReady(false);
     if (runtimeUrl && !win.isDestroyed()) void win.loadURL(`${runtimeUrl}/`);
   });
-  win.on('close', () => captureWindowState());
+  win.on('close', (event) => {
+    captureWindowState();
+    // Closing the editor quits, through the sequence that lets the editor flush its autosave
+    // first (the window must still be there to do it).
+    if (!quit.quitting) {
+      event.preventDefault();
+      app.quit();
+    }
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });

@@ -16,13 +16,20 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 type Entry = { type: string } & Record<string, unknown>;
 
-let work: string;
-let entries: Entry[] = [];
-let exitCode: number | null = null;
-let stderr = '';
+interface Run {
+  work: string;
+  entries: Entry[];
+  exitCode: number | null;
+  stderr: string;
+}
 
-beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'patchbay-app-wiring-'));
+const runs: string[] = [];
+afterAll(() => runs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Bundles main.ts and runs it with the fake electron and a fake runtime in `mode`. */
+async function runMain(mode: string): Promise<Run> {
+  const work = mkdtempSync(join(tmpdir(), 'patchbay-app-wiring-'));
+  runs.push(work);
   const outdir = join(work, 'dist');
   execFileSync(process.execPath, [join(here, 'scripts', 'build-app.mjs'), '--outdir', outdir]);
   const root = join(work, 'root');
@@ -37,28 +44,38 @@ beforeAll(async () => {
       PATCHBAY_ROOT: root,
       PATCHBAY_NODE: process.execPath,
       FAKE_ELECTRON_USERDATA: join(work, 'userData'),
+      FAKE_RUNTIME_MODE: mode,
     },
   });
   let out = '';
+  let stderr = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (stderr += d));
-  exitCode = await new Promise<number | null>((resolve) => {
+  const exitCode = await new Promise<number | null>((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       resolve(-1);
-    }, 20_000);
+    }, 30_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve(code);
     });
   });
-  entries = out
+  const entries = out
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Entry);
-}, 40_000);
+  return { work, entries, exitCode, stderr };
+}
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+let work: string;
+let entries: Entry[] = [];
+let exitCode: number | null = null;
+let stderr = '';
+
+beforeAll(async () => {
+  ({ work, entries, exitCode, stderr } = await runMain('healthy'));
+}, 40_000);
 
 const find = (type: string) => entries.filter((e) => e.type === type);
 
@@ -134,4 +151,34 @@ describe('main process wiring (fake electron, real runtime child)', () => {
     expect(settings.window).toEqual({ bounds: { x: 40, y: 50, width: 1200, height: 800 }, maximized: false });
     expect(settings.recentFiles).toEqual([join(work, 'show.patch')]);
   });
+});
+
+describe('main process wiring when the runtime cannot start', () => {
+  it('shows the error window with the log, retries on Retry, and quits on Quit', async () => {
+    const run = await runMain('exit-early');
+    expect(run.exitCode, run.stderr).toBe(0);
+    const pages = run.entries.filter((e) => e.type === 'errorPage');
+    expect(pages).toHaveLength(2); // the first, then the one after Retry failed again
+    const html = String(pages[0]?.html);
+    expect(html).toContain('The Patchbay runtime did not start');
+    expect(html).toMatch(/exited with code 3 before it became healthy/);
+    expect(html).toContain('fake runtime: failing on purpose before listening');
+    const errorWindows = run.entries.filter(
+      (e) =>
+        e.type === 'BrowserWindow.new' &&
+        String((e.options as { title?: string }).title).includes('did not start'),
+    );
+    expect(errorWindows).toHaveLength(2);
+    for (const w of errorWindows) {
+      expect((w.options as { webPreferences: Record<string, unknown> }).webPreferences).toMatchObject({
+        javascript: false,
+        sandbox: true,
+      });
+    }
+    expect(run.entries.filter((e) => e.type === 'errorPage.click').every((e) => e.prevented === true)).toBe(
+      true,
+    );
+    // Four starts per attempt (maxStartFailures), two attempts.
+    expect(run.stderr.match(/runtime: starting/g)?.length ?? 0).toBeGreaterThanOrEqual(8);
+  }, 60_000);
 });

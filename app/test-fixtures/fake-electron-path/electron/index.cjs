@@ -97,6 +97,7 @@ class BrowserWindow extends EventEmitter {
     setTimeout(() => this.emit('ready-to-show'), 5);
     if (url.startsWith('http:') && this.options.webPreferences.preload)
       setTimeout(() => editorSession(this, url), 20);
+    if (url.startsWith('data:')) setTimeout(() => errorPageSession(this, url), 20);
   }
   show() {
     record('BrowserWindow.show', {});
@@ -179,6 +180,17 @@ async function editorSession(win, url) {
     open: win.webContents.windowOpenHandler({ url: `${origin}/x` }),
   });
   setTimeout(() => app.quit(), 50);
+}
+
+/** The startup error page: the user clicks Retry the first time, then Quit. */
+let errorPages = 0;
+function errorPageSession(win, url) {
+  errorPages++;
+  const html = Buffer.from(url.split(',')[1], 'base64').toString('utf8');
+  record('errorPage', { number: errorPages, html });
+  const event = new FakeEvent();
+  win.webContents.emit('will-navigate', event, errorPages === 1 ? 'patchbay-app:retry' : 'patchbay-app:quit');
+  record('errorPage.click', { prevented: event.defaultPrevented });
 }
 
 module.exports = {
