@@ -48,6 +48,7 @@ export {
   timelinePosition,
 } from './prompt-timeline/evaluate';
 export type {
+  PromptControl,
   TimelineClock,
   TimelineMessage,
   TimelinePlayerOptions,
@@ -55,3 +56,5 @@ export type {
   TimelineState,
   TimelineEntryInput,
 } from './prompt-timeline/evaluate';
+export { vaceConditioning, vaceScopeParams, hasVace, isSafeAssetRef } from './vace/conditioning';
+export type { VaceControl, VaceParamsInput, VaceFrameConditioning, VaceScopeParams } from './vace/conditioning';

@@ -15,7 +15,7 @@ export const NDI_INSTALL_HINT = 'Install the NDI Runtime from ndi.video/tools, o
 export const SPOUT_INSTALL_HINT =
   'Spout needs Windows and SpoutLibrary.dll next to Patchbay or on PATH (spout.zeal.co)';
 export const CUDA_INSTALL_HINT =
-  'Needs an NVIDIA GPU with its driver, and the onnxruntime-node CUDA add-on (run: ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node)';
+  'Needs an NVIDIA GPU with its driver, and the onnxruntime-node CUDA add-on (run: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 — the flag overrides the skip line in .npmrc)';
 
 /** The probe result: Patchbay's capabilities plus Scope's hardware-info extras. */
 export interface HostProbe {
