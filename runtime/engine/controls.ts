@@ -1,4 +1,4 @@
-import type { TimelineEntry } from '../../nodes';
+import { TimelinePlayer, type TimelineEntryInput, type TimelineMessage } from '../../nodes';
 import type { PromptControl, VaceControl } from '../pipelines/types';
 import type { NodeStats } from '../protocol';
 import type { PlanNode } from '../compile';
@@ -11,47 +11,6 @@ import { NodeMeter } from './stats';
  * fresh for every frame they process.
  */
 
-/** The entry playing at `t` seconds and the prompt message it sends. */
-export interface TimelinePosition {
-  entryIndex: number | null;
-  message: PromptControl | null;
-}
-
-/**
- * Which entry plays at `tSeconds`: the last one that has started (a gap holds the previous
- * prompts); with `loop`, time wraps at the end of the last entry. An entry with
- * `transition_steps > 0` that follows another sends a transition, otherwise plain prompts.
- */
-export function timelineAt(
-  entries: readonly TimelineEntry[],
-  loop: boolean,
-  tSeconds: number,
-): TimelinePosition {
-  if (!entries.length) return { entryIndex: null, message: null };
-  const end = Math.max(...entries.map((e) => e.end_time));
-  let t = Math.max(0, tSeconds);
-  if (loop && end > 0 && t >= end) t %= end;
-  let index: number | null = null;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (e.start_time <= t && (index === null || e.start_time >= entries[index]!.start_time)) index = i;
-  }
-  if (index === null) return { entryIndex: null, message: null };
-  const entry = entries[index]!;
-  const prompts = entry.prompts.map((p) => ({ text: p.text, weight: p.weight }));
-  const follows = entries.some((e, i) => i !== index && e.start_time < entry.start_time);
-  const message: PromptControl =
-    entry.transition_steps > 0 && follows
-      ? {
-          kind: 'transition',
-          target_prompts: prompts,
-          num_steps: entry.transition_steps,
-          temporal_interpolation_method: entry.temporal_interpolation_method,
-        }
-      : { kind: 'prompts', prompts, interpolation: 'linear' };
-  return { entryIndex: index, message };
-}
-
 /** Emitted when a timeline moves to another entry, plays, pauses or seeks. */
 export type TimelineListener = (e: {
   node: string;
@@ -60,14 +19,18 @@ export type TimelineListener = (e: {
   entry: number | null;
 }) => void;
 
-const TIMELINE_TICK_MS = 250;
+/** How often a playing timeline checks for boundaries between frames (ms of runtime clock). */
+const TIMELINE_TICK_MS = 100;
 
+/**
+ * A Prompt-timeline node: a TimelinePlayer (nodes/prompt-timeline) on the session clock. It
+ * starts playing with the session; its latest message is the prompts every pipeline it feeds
+ * receives with each frame.
+ */
 export class TimelineRuntime implements NodeRuntime {
   private readonly meter = new NodeMeter();
-  private playing = true;
-  private offset = 0;
-  private startedAt = 0;
-  private entry: number | null = null;
+  private readonly player: TimelinePlayer;
+  private latest: PromptControl | null = null;
   /** Clock time the current prompts took effect (data-channel prompts newer than this win). */
   changedAt = -Infinity;
   private cancel: (() => void) | null = null;
@@ -77,77 +40,74 @@ export class TimelineRuntime implements NodeRuntime {
     public node: PlanNode,
     private readonly ctx: EngineContext,
     private readonly listener: TimelineListener,
-  ) {}
+  ) {
+    this.player = new TimelinePlayer({ entries: this.entries(), loop: this.loop(), clock: ctx.clock });
+  }
 
   get id(): string {
     return this.node.id;
   }
 
+  private entries(): TimelineEntryInput[] {
+    return (this.node.params.entries as TimelineEntryInput[] | undefined) ?? [];
+  }
+
+  private loop(): boolean {
+    return this.node.params.loop === true;
+  }
+
   start(): void {
-    this.startedAt = this.ctx.clock.now();
-    this.check(true);
+    this.take(this.player.play(), true);
+    this.schedule();
   }
 
-  /** Seconds into the timeline. */
-  time(now = this.ctx.clock.now()): number {
-    return this.playing ? this.offset + (now - this.startedAt) / 1000 : this.offset;
-  }
-
-  private entries(): TimelineEntry[] {
-    return (this.node.params.entries as TimelineEntry[] | undefined) ?? [];
-  }
-
-  /** The prompts to send with the next frame. */
+  /** The prompts to send with the next frame (boundaries crossed since the last look are taken first). */
   current(): PromptControl | null {
-    this.check(false);
-    return timelineAt(this.entries(), this.node.params.loop === true, this.time()).message;
+    this.take(this.player.tick(), false);
+    return this.latest;
   }
 
   play(): void {
-    if (!this.playing) {
-      this.startedAt = this.ctx.clock.now();
-      this.playing = true;
-    }
-    this.check(true);
+    this.take(this.player.play(), true);
   }
 
   pause(): void {
-    if (this.playing) {
-      this.offset = this.time();
-      this.playing = false;
-    }
-    this.check(true);
+    this.player.pause();
+    this.announce();
   }
 
   seek(seconds: number): void {
-    this.offset = Math.max(0, seconds);
-    this.startedAt = this.ctx.clock.now();
-    this.check(true);
+    this.take(this.player.seek(seconds), true);
   }
 
-  private check(announce: boolean): void {
-    const now = this.ctx.clock.now();
-    const { entryIndex } = timelineAt(this.entries(), this.node.params.loop === true, this.time(now));
-    const changed = entryIndex !== this.entry;
-    if (changed) {
-      this.entry = entryIndex;
-      this.changedAt = now;
-      this.meter.noteOut(now);
+  private take(messages: TimelineMessage[], announce: boolean): void {
+    const last = messages[messages.length - 1];
+    if (last) {
+      this.latest = last.control as PromptControl;
+      this.changedAt = this.ctx.clock.now();
+      this.meter.noteOut(this.changedAt);
     }
-    if (changed || announce)
-      this.listener({ node: this.id, time: this.time(now), playing: this.playing, entry: this.entry });
-    if (!this.stopped) {
-      this.cancel?.();
-      this.cancel = this.ctx.clock.setTimeout(() => this.check(false), TIMELINE_TICK_MS);
-    }
+    if (last || announce) this.announce();
+  }
+
+  private announce(): void {
+    const s = this.player.state();
+    this.listener({ node: this.id, time: s.time, playing: s.playing, entry: s.entry });
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.cancel = this.ctx.clock.setTimeout(() => {
+      this.take(this.player.tick(), false);
+      this.schedule();
+    }, TIMELINE_TICK_MS);
   }
 
   receive(): void {}
 
   update(params: Record<string, unknown>): void {
     this.node = { ...this.node, params: { ...this.node.params, ...params } };
-    this.changedAt = this.ctx.clock.now();
-    this.check(false);
+    this.take(this.player.setEntries(this.entries(), this.loop()), false);
   }
 
   async stop(): Promise<void> {
@@ -160,12 +120,13 @@ export class TimelineRuntime implements NodeRuntime {
   }
 
   stats(now: number): NodeStats {
+    const s = this.player.state();
     return this.meter.snapshot(
       now,
       'running',
       0,
       0,
-      `${this.playing ? 'playing' : 'paused'} at ${this.time(now).toFixed(1)} s`,
+      `${s.playing ? 'playing' : 'paused'} at ${s.time.toFixed(1)} s`,
     );
   }
 }

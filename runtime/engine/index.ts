@@ -11,6 +11,4 @@ export { DropOldestQueue } from './queue';
 export { engineMetrics, metrics } from './metrics';
 export type { EngineMetrics } from './metrics';
 export { createFrameProcessor, builtinProcessor } from './processors';
-export { timelineAt } from './controls';
-export type { TimelinePosition } from './controls';
 export { percentile } from './stats';

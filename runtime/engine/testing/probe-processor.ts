@@ -5,15 +5,18 @@ import type { FrameProcessor, ProcessorFactory } from '../../pipelines/types';
  * A processor for engine tests, loaded into a worker through `processorModule`: it writes
  * what it received into the frame, so a test reads it from the output. Luma row 100 onwards is
  * filled with round(strength·255); chroma with 128 + the number of prompts it was given.
- * `load_ms` delays loading (warming tests).
+ * A `seed` of 1_000_000 + N delays loading by N ms (warming tests); 2_000_000 + N makes every
+ * frame take N ms (drop tests).
  */
 export const createProcessor: ProcessorFactory = async (ctx) => {
   let strength = typeof ctx.params.strength === 'number' ? ctx.params.strength : 0.5;
-  const loadMs =
-    typeof ctx.params.seed === 'number' && ctx.params.seed >= 1_000_000 ? ctx.params.seed - 1_000_000 : 0;
+  const seed = typeof ctx.params.seed === 'number' ? ctx.params.seed : 0;
+  const loadMs = seed >= 1_000_000 && seed < 2_000_000 ? seed - 1_000_000 : 0;
+  const frameMs = seed >= 2_000_000 ? seed - 2_000_000 : 0;
   if (loadMs) await new Promise((r) => setTimeout(r, loadMs));
   const processor: FrameProcessor = {
-    process(input, extras) {
+    async process(input, extras) {
+      if (frameMs) await new Promise((r) => setTimeout(r, frameMs));
       const data = input.data.slice();
       const p = i420Planes(input.width, input.height);
       data.fill(Math.round(strength * 255), Math.min(p.u, 100 * input.width), p.u);
