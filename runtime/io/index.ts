@@ -27,3 +27,9 @@ export {
 export type { FileFrame, VideoFileData } from './webm/reader';
 export { makeTestMedia } from './test-media';
 export type { TestMedia, TestMediaOptions } from './test-media';
+export { i420ToUyvy, uyvyToI420, packedToI420, i420ToPacked, nv12ToI420, stridedI420ToI420 } from './convert';
+export type { PackedOrder } from './convert';
+export { loadNdi, NdiSink, NdiSource, findNdiSources, matchNdiSource } from './ndi';
+export type { NdiLib, NdiLoadOptions, NdiSinkOptions, NdiSourceInfo, NdiSourceOptions } from './ndi';
+export { loadSpout, SpoutSink, SpoutSource } from './spout';
+export type { SpoutApi, SpoutFactory, SpoutLoadOptions, SpoutSinkOptions, SpoutSourceOptions } from './spout';
