@@ -90,6 +90,9 @@ function Editor() {
         return;
       }
       const file = patchFileName(name);
+      // A first save names an untitled patch after its file.
+      if (store.getState().patch.metadata.name === 'Untitled')
+        store.renamePatch(file.replace(/\.patch$/, '').replace(/[-_]+/g, ' '));
       let text: string;
       try {
         text = serializePatch(store.getState().patch);
