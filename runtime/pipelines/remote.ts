@@ -154,7 +154,7 @@ export function createRemoteProcessor(ctx: ProcessorContext): Promise<FrameProce
       );
     }, HUB_TIMEOUT_MS);
     channel.onmessage = (event) => {
-      const msg = (event as MessageEvent<FromHub>).data;
+      const msg = (event as { data: FromHub }).data;
       if (!msg || msg.proc !== proc) return;
       if (!settled && (msg.t === 'opened' || msg.t === 'refused')) {
         settled = true;

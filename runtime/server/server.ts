@@ -13,6 +13,7 @@ import { hostProbe, type HostProbe } from '../host';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { PipelineLoader } from './pipeline-state';
+import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
 import { headlessRoutes } from './routes/headless';
 import { scopeRoutes } from './routes/scope';
@@ -234,6 +235,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     headlessRoutes(scoped, ctx);
     runtimeSocketRoute(scoped, ctx);
     fileRoutes(scoped, ctx);
+    relayRoutes(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;

@@ -142,22 +142,5 @@ export function scopeRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { message: `"${id}" needs no download: its model is built in or generated on this machine` };
   });
 
-  app.get('/api/v1/cloud/status', async () => ({
-    connected: false,
-    connecting: false,
-    error: null,
-    webrtc_connected: false,
-    connection_id: null,
-    stats: { frames_sent_to_cloud: 0, frames_received_from_cloud: 0 },
-    last_close_code: null,
-    last_close_reason: null,
-  }));
-  const noRelay = async () => {
-    throw new HttpError(
-      501,
-      'the cloud relay is not part of this build yet; set a Pipeline node\'s backend to "remote" with a remote_url instead',
-    );
-  };
-  app.post('/api/v1/cloud/connect', noRelay);
-  app.post('/api/v1/cloud/disconnect', async () => ({ message: 'not connected' }));
+  // /api/v1/cloud/* are the relay's (runtime/relay/routes.ts, registered in server.ts).
 }
