@@ -11,6 +11,8 @@ export interface EngineContext {
   /** Deterministic playback: lock-step, no drops, no passthrough while a model warms. */
   readonly fixed: boolean;
   readonly modelsDir: string;
+  /** Folder video files and images are read from (nothing outside it). */
+  readonly assetsDir: string;
   readonly processorModule: string | undefined;
   /** True while Scope's `paused` parameter holds the sources. */
   readonly paused: boolean;

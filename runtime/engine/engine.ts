@@ -14,8 +14,8 @@ import {
   OutputRuntime,
   PipelineRuntime,
   PlaceholderRuntime,
-  SinkRuntime,
 } from './node-runtimes';
+import { createIoRuntime, OutputIoRuntime, RecordRuntime } from './io-runtimes';
 
 /**
  * Runs one plan: a runtime per node, frames routed along stream edges as pool handles, stats
@@ -29,6 +29,8 @@ export interface EngineOptions {
   /** Deterministic playback: `clock` must be a ManualClock; the engine steps it when idle. */
   fixed: boolean;
   modelsDir: string;
+  /** Folder Camera video files are read from. */
+  assetsDir?: string;
   /** A module exporting `createProcessor` that replaces the default backends (tests). */
   processorModule?: string;
   /** Most frame slots alive at once (default 64). */
@@ -46,6 +48,7 @@ export class Engine implements EngineContext {
   readonly clock: Clock;
   readonly fixed: boolean;
   readonly modelsDir: string;
+  readonly assetsDir: string;
   readonly processorModule: string | undefined;
   paused = false;
   private plan: Plan;
@@ -69,6 +72,7 @@ export class Engine implements EngineContext {
     this.clock = options.clock;
     this.fixed = options.fixed;
     this.modelsDir = options.modelsDir;
+    this.assetsDir = options.assetsDir ?? 'assets';
     this.processorModule = options.processorModule;
     if (this.fixed && !(this.clock instanceof ManualClock))
       throw new Error('fixed clock mode needs a ManualClock');
@@ -318,9 +322,12 @@ export class Engine implements EngineContext {
       case 'pipeline':
         return new PipelineRuntime(node, this);
       case 'output':
-        return new OutputRuntime(node, this, (id, frame) => this.deliverOutput(id, frame));
+        return new OutputIoRuntime(node, this, (id, frame) => this.deliverOutput(id, frame));
       case 'record':
-        return new SinkRuntime(node, this, (id, frame) => this.deliverSink(id, frame));
+        return new RecordRuntime(node, this, (id, frame) => void this.deliverSink(id, frame));
+      case 'ndi':
+      case 'spout':
+        return createIoRuntime(node, this)!;
       case 'prompt-timeline':
         return new TimelineRuntime(node, this, (e) => this.options.emit('timeline', e));
       case 'vace':

@@ -1,6 +1,8 @@
+import { resolve, sep } from 'node:path';
 import { blackFrame, testPatternFrame, type VideoFrame } from '../../nodes';
 import type { PlanNode } from '../compile';
 import type { NodeStats, NodeStatus } from '../protocol';
+import type { VideoSourceAdapter } from '../io';
 import type { EngineContext, NodeRuntime } from './context';
 import type { FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
@@ -79,6 +81,7 @@ export class CameraRuntime extends BaseRuntime {
   private base = 0;
   private n = 0;
   private cancel: (() => void) | null = null;
+  private file: VideoSourceAdapter | null = null;
 
   private get mode(): string {
     return String(this.node.params.source_mode);
@@ -91,6 +94,8 @@ export class CameraRuntime extends BaseRuntime {
     } else if (this.mode === 'camera') {
       this.status = 'idle';
       this.message = 'waiting for the camera track';
+    } else if (this.mode === 'video_file') {
+      this.openFile();
     } else {
       this.status = 'error';
       this.message = `source mode "${this.mode}" is not supported by the engine yet; use test_pattern or camera`;
@@ -106,11 +111,55 @@ export class CameraRuntime extends BaseRuntime {
     this.stopped = true;
     this.cancel?.();
     this.cancel = null;
+    await this.file?.stop();
+    this.file = null;
   }
 
-  /** A decoded frame from the client's track. */
-  pushFrame(frame: VideoFrame): void {
-    if (this.stopped || this.mode !== 'camera') return;
+  /** Loops a VP8 WebM/IVF file from the assets folder (the adapter lives in runtime/io). */
+  private openFile(): void {
+    const name = String(this.node.params.video_file ?? '');
+    const base = resolve(this.ctx.assetsDir);
+    const path = resolve(base, name);
+    if (!name || !path.startsWith(base + sep)) {
+      this.status = 'error';
+      this.message = name
+        ? `video file "${name}" is outside the assets folder`
+        : 'choose a video file from the assets';
+      return;
+    }
+    this.status = 'warming';
+    this.message = `opening ${name}`;
+    // runtime/io pulls in the codec: load it only for patches that play files.
+    import('../io')
+      .then(({ VideoFileSource }) => {
+        if (this.stopped) return;
+        const src = new VideoFileSource(path, {
+          clock: this.ctx.clock,
+          loop: true,
+          log: (l) => this.ctx.log(`[${this.id}] ${l}`),
+        });
+        this.file = src;
+        this.status = 'running';
+        this.message = undefined;
+        src.start((frame) => this.pushFrame(frame, true));
+        this.ctx.kick();
+      })
+      .catch((error: unknown) => {
+        this.status = 'error';
+        this.message = `cannot play "${name}": ${(error as Error).message}`;
+        this.ctx.nodeError(this.id, this.message, false);
+        this.ctx.kick();
+      });
+  }
+
+  override busy(): boolean {
+    // Deterministic playback waits for the file to open, so it starts at the same clock time.
+    return this.ctx.fixed && this.mode === 'video_file' && this.status === 'warming';
+  }
+
+  /** A decoded frame from the client's track (or, with `fromFile`, from the looping file). */
+  pushFrame(frame: VideoFrame, fromFile = false): void {
+    if (this.stopped || this.mode !== (fromFile ? 'video_file' : 'camera')) return;
     const now = this.ctx.clock.now();
     this.meter.noteIn(now);
     if (this.ctx.paused) return;
@@ -119,8 +168,10 @@ export class CameraRuntime extends BaseRuntime {
       this.drops++;
       return;
     }
-    this.status = 'running';
-    this.message = undefined;
+    if (!fromFile) {
+      this.status = 'running';
+      this.message = undefined;
+    }
     this.meter.noteOut(now);
     metrics.frameProduced();
     this.ctx.emit(this.id, h);

@@ -206,3 +206,34 @@ describe('live engine behaviour', () => {
     expect(s.stats().cam!.status).toBe('running');
   });
 });
+
+describe('video file source', () => {
+  it('loops a VP8 file from the assets folder, deterministically in fixed mode, and refuses paths outside it', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { makeTestMedia } = await import('../io');
+    const dir = mkdtempSync(join(tmpdir(), 'patchbay-assets-'));
+    try {
+      makeTestMedia({ dir, seconds: 1, width: 128, height: 128, fps: 10, name: 'clip' });
+      const file = (video_file: string) =>
+        patch(
+          [node('cam', 'camera', { source_mode: 'video_file', video_file }), node('out', 'output')],
+          [edge('cam.video', 'out.video')],
+        );
+      const s = session(file('clip.webm'), { clockMode: 'fixed', assetsDir: dir });
+      const got = until(s, 15, (_i, f) => decodeStamp(f)?.seq);
+      await s.start();
+      // 10 frames a second, looping after the tenth.
+      expect(await got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4]);
+      const outside = session(file('../etc/passwd'), { assetsDir: dir });
+      await outside.start();
+      expect(outside.stats().cam).toMatchObject({
+        status: 'error',
+        message: expect.stringMatching(/outside the assets folder/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -255,6 +255,7 @@ class Session implements EngineSession {
       clock: this.runClock,
       fixed: this.fixed,
       modelsDir: this.options.modelsDir ?? 'models',
+      assetsDir: this.options.assetsDir ?? 'assets',
       ...(this.options.processorModule ? { processorModule: this.options.processorModule } : {}),
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
