@@ -102,13 +102,14 @@ export function openPatchText(
   return { ok: true, patch: parsed.patch, warnings, imported: null };
 }
 
-/** A safe file name for a patch ("My set!" → "my-set.patch"). */
+/** A safe file name for a patch ("My set!" → "my-set.patch"); never a path, never "..". */
 export function patchFileName(name: string): string {
   const stem = name
     .trim()
     .toLowerCase()
     .replace(/\.patch$/, '')
     .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[-.]+|[-.]+$/g, '');
   return `${stem || 'untitled'}.patch`;
 }

@@ -2,6 +2,6 @@
 export { Player, playerQuery, isPatchUrl } from './player';
 export type { PlayerOptions } from './player';
 export { applyServerMessage, initialPlayerState, timelineTime, unavailableNodes, MAX_HASHES } from './state';
-export type { PlayerState, PlayerStatus, FrameHash, TimelineState } from './state';
+export type { PlayerState } from './state';
+export type { PlayerStatus, FrameHash, PlayerSnapshot, PixelStats } from '../../../runtime/protocol';
 export { pixelStats } from './pixels';
-export type { PixelStats } from './pixels';

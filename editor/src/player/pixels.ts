@@ -1,18 +1,4 @@
-/** Pixel statistics of a frame, as `sampleOutput()` returns them. */
-export interface PixelStats {
-  width: number;
-  height: number;
-  /** Mean red, green, blue (0–255). */
-  mean: [number, number, number];
-  /** Mean luma (BT.601, 0–255). */
-  luma: number;
-  /** Standard deviation of luma: near 0 for a flat (black, grey, frozen-colour) frame. */
-  lumaStd: number;
-  lumaMin: number;
-  lumaMax: number;
-  /** Mean luma below 16: what FFmpeg's blackdetect would call black. */
-  black: boolean;
-}
+import type { PixelStats } from '../../../runtime/protocol';
 
 /**
  * Statistics of RGBA pixels (a canvas's ImageData). Pure, so the page and Node tests share it.
@@ -22,7 +8,8 @@ export interface PixelStats {
  */
 export function pixelStats(rgba: ArrayLike<number>, width: number, height: number): PixelStats {
   const n = width * height;
-  if (n <= 0 || rgba.length < n * 4) throw new RangeError(`pixelStats: ${rgba.length} bytes is not ${width}x${height} RGBA`);
+  if (n <= 0 || rgba.length < n * 4)
+    throw new RangeError(`pixelStats: ${rgba.length} bytes is not ${width}x${height} RGBA`);
   let r = 0;
   let g = 0;
   let b = 0;

@@ -1,16 +1,19 @@
 import { parsePatch, type Patch } from '../../../patches';
 import type { PatchChange, RuntimeServerMessage } from '../../../runtime/protocol';
 import { mediaLayout } from '../graph';
-import { CameraError, MediaSession, RuntimeClient, launchToken, openCamera, readPatch } from '../runtime';
-import { pixelStats, type PixelStats } from './pixels';
 import {
-  MAX_HASHES,
-  applyServerMessage,
-  initialPlayerState,
-  timelineTime,
-  type FrameHash,
-  type PlayerState,
-} from './state';
+  CameraError,
+  MediaSession,
+  RuntimeClient,
+  launchToken,
+  openCamera,
+  readPatch,
+  type SocketLike,
+} from '../runtime';
+import type { PixelStats, PlayerSnapshot } from '../../../runtime/protocol';
+import { pixelStats } from './pixels';
+import { MAX_HASHES, applyServerMessage, initialPlayerState, timelineTime, type PlayerState } from './state';
+import type { FrameHash } from '../../../runtime/protocol';
 
 /**
  * The headless player behind `/play?patch=NAME-or-URL[&clock=fixed]`: loads the patch, starts it
@@ -32,7 +35,8 @@ export function playerQuery(search: string): { patch: string; clock: 'real' | 'f
   const patch = q.get('patch')?.trim() ?? '';
   if (!patch) return { error: 'name a patch: /play?patch=NAME (an example or saved patch) or ?patch=URL' };
   const clock = q.get('clock') ?? 'real';
-  if (clock !== 'real' && clock !== 'fixed') return { error: `?clock= must be "real" or "fixed", got "${clock}"` };
+  if (clock !== 'real' && clock !== 'fixed')
+    return { error: `?clock= must be "real" or "fixed", got "${clock}"` };
   return { patch, clock };
 }
 
@@ -47,7 +51,9 @@ async function fetchPatchDocument(patch: string): Promise<unknown> {
   try {
     res = await fetch(patch);
   } catch (error) {
-    throw new Error(`the patch URL ${patch} could not be fetched (${(error as Error).message})`, { cause: error });
+    throw new Error(`the patch URL ${patch} could not be fetched (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   if (!res.ok) throw new Error(`the patch URL ${patch} answered ${res.status} ${res.statusText}`);
   return res.text();
@@ -98,7 +104,7 @@ export class Player {
     const q = new URLSearchParams({ token: launchToken() ?? '', clock: this.opts.clock, frames: 'hash' });
     this.client = new RuntimeClient({
       url: `${proto}//${location.host}/api/v1/runtime?${q}`,
-      createSocket: (url) => new WebSocket(url),
+      createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
       onOpen: () => {
         if (this.started) return this.fail('the runtime connection was lost; the session ended with it');
         this.started = true;
@@ -178,7 +184,9 @@ export class Player {
       }
     } catch (error) {
       const reason = error instanceof CameraError ? error.message : (error as Error).message;
-      this.set({ unavailable: [...this.state.unavailable, ...layout.cameras.map((node) => ({ node, reason }))] });
+      this.set({
+        unavailable: [...this.state.unavailable, ...layout.cameras.map((node) => ({ node, reason }))],
+      });
       return this.fail(`camera: ${reason}`);
     }
     const media = new MediaSession({
@@ -251,7 +259,7 @@ export class Player {
   // ---- the script API (window.patchbay) ----
 
   /** The whole state as plain JSON, with `time` (the first timeline's time in seconds). */
-  snapshot(): PlayerState & { time: number | null } {
+  snapshot(): PlayerSnapshot {
     return { ...this.state, time: timelineTime(this.state) };
   }
 
@@ -296,11 +304,15 @@ export class Player {
    * duration header).
    */
   async record(seconds: number, node?: string): Promise<string> {
-    if (!(seconds > 0 && seconds <= 3600)) throw new RangeError(`record: ${seconds} s is not between 0 and 3600`);
+    if (!(seconds > 0 && seconds <= 3600))
+      throw new RangeError(`record: ${seconds} s is not between 0 and 3600`);
     const id = node ?? this.state.outputs[0];
     const stream = id ? (this.videos.get(id)?.srcObject as MediaStream | null) : null;
     if (!stream) throw new Error(`record: output "${id ?? ''}" has no video yet`);
-    const recorder = new MediaRecorder(stream, { mimeType: 'video/webm;codecs=vp8', videoBitsPerSecond: 4_000_000 });
+    const recorder = new MediaRecorder(stream, {
+      mimeType: 'video/webm;codecs=vp8',
+      videoBitsPerSecond: 4_000_000,
+    });
     const chunks: Blob[] = [];
     recorder.ondataavailable = (ev) => {
       if (ev.data.size) chunks.push(ev.data);

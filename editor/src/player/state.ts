@@ -1,4 +1,9 @@
-import type { CompileError, NodeStats, RuntimeServerMessage, SessionStateName } from '../../../runtime/protocol';
+import type {
+  CompileError,
+  FrameHash,
+  PlayerSnapshot,
+  RuntimeServerMessage,
+} from '../../../runtime/protocol';
 
 /**
  * The player's state as scripts read it (`window.patchbay.snapshot()`): plain JSON, updated from
@@ -6,53 +11,8 @@ import type { CompileError, NodeStats, RuntimeServerMessage, SessionStateName } 
  * tested without a browser.
  */
 
-/** Where the player is: `error` carries `error`; `running` means the session runs and media is attached. */
-export type PlayerStatus = 'loading' | 'connecting' | 'starting' | 'running' | 'stopped' | 'error';
-
-/** One output frame the runtime produced: its time on the runtime clock (ms) and a pixel hash. */
-export interface FrameHash {
-  t: number;
-  seq: number;
-  hash: string;
-}
-
-export interface TimelineState {
-  time: number;
-  playing: boolean;
-  entry: number | null;
-  /** Runtime clock (ms) of the newest produced frame when this state arrived. */
-  clockAt: number;
-}
-
-export interface PlayerState {
-  status: PlayerStatus;
-  /** Why the player stopped (patch not found, compile errors, camera refused, session error). */
-  error: string | null;
-  /** The patch name or URL from `?patch=`. */
-  patch: string;
-  clock: 'real' | 'fixed';
-  /** The runtime session's state. */
-  session: SessionStateName | 'none';
-  sessionId: string | null;
-  /** Per-node stats (about once a second of runtime clock). */
-  nodes: Record<string, NodeStats>;
-  /** Node errors the runtime reported, oldest first (at most 200). */
-  errors: { node: string; message: string; recoverable: boolean }[];
-  /** The compiler's diagnostics for the patch (non-fatal ones: disabled or degraded nodes). */
-  diagnostics: CompileError[];
-  /** Nodes that cannot run here because a capability is missing, with the reason. */
-  unavailable: { node: string; reason: string }[];
-  /** Output node ids in track order. */
-  outputs: string[];
-  /** Frames the browser decoded and showed, per Output node. */
-  framesReceived: Record<string, number>;
-  /** Frames the runtime produced, per Output node. */
-  framesProduced: Record<string, number>;
-  /** Runtime clock of the newest produced frame, ms (null before the first). */
-  clockMs: number | null;
-  /** Prompt-timeline nodes' transport as last reported. */
-  timelines: Record<string, TimelineState>;
-}
+/** The state without `time` (computed when a snapshot is taken). */
+export type PlayerState = Omit<PlayerSnapshot, 'time'>;
 
 /** Produced-frame hashes kept per output (the oldest are dropped beyond this). */
 export const MAX_HASHES = 20_000;
@@ -134,9 +94,10 @@ export function applyServerMessage(
     case 'node.error':
       return {
         ...state,
-        errors: [...state.errors, { node: msg.node, message: msg.message, recoverable: msg.recoverable }].slice(
-          -MAX_ERRORS,
-        ),
+        errors: [
+          ...state.errors,
+          { node: msg.node, message: msg.message, recoverable: msg.recoverable },
+        ].slice(-MAX_ERRORS),
       };
     case 'timeline':
       return {

@@ -13,7 +13,7 @@ export class CameraError extends Error {
 
 /** Opens the browser camera, turning the DOM's errors into a CameraError that says what to do. */
 export async function openCamera(constraints: MediaTrackConstraints = {}): Promise<MediaStream> {
-  if (!navigator.mediaDevices?.getUserMedia) {
+  if (typeof navigator === 'undefined' || !navigator.mediaDevices?.getUserMedia) {
     throw new CameraError(
       'missing',
       'This browser gives no camera access here (a secure origin such as localhost is needed).',
