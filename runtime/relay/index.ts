@@ -29,3 +29,5 @@ export {
   RelayMessageError,
 } from './protocol';
 export type { ClientMessage, RelayErrorCode, ServerMessage } from './protocol';
+export { CLOUD_USAGE, extractCloudArgs, parseDuration, startCloudMode } from './cli';
+export type { CloudArgs } from './cli';

@@ -7,6 +7,7 @@ import { engineMetrics } from '../../engine';
 import { createSession } from '../../session';
 import { createServer, isLoopbackAddress } from '../../server';
 import { mediaPeerFactory } from '../../server/media';
+import { CLOUD_USAGE, extractCloudArgs, startCloudMode, type CloudArgs } from '../../relay';
 import type { CliCommand, CliIo } from '../main';
 
 export interface ServeArgs {
@@ -105,8 +106,11 @@ export function parseServeArgs(args: string[]): ServeArgs {
 
 async function run(args: string[], io: CliIo): Promise<number> {
   let opts: ServeArgs;
+  let cloud: CloudArgs | null;
   try {
-    opts = parseServeArgs(args);
+    const split = extractCloudArgs(args);
+    cloud = split.cloud;
+    opts = parseServeArgs(split.rest);
   } catch (error) {
     io.err(`patchbay serve: ${(error as Error).message}`);
     return 2;
@@ -130,6 +134,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
     engineMetrics: () => ({ ...engineMetrics() }),
     log: opts.quiet ? () => {} : (line) => io.err(line),
   });
+  let cloudMessage: string | null = null;
+  if (cloud)
+    cloudMessage = (
+      await startCloudMode(server, cloud, opts.dataDir, opts.quiet ? () => {} : (l) => io.err(l))
+    ).message;
   let url: string;
   try {
     url = await server.listen();
@@ -143,6 +152,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   io.out(`Patchbay runtime listening on ${url}`);
+  if (cloudMessage) io.out(cloudMessage);
   io.out(`Open ${url}/ for the editor (default patch: ${opts.defaultPatch}). Ctrl+C stops.`);
 
   return new Promise<number>((resolveExit) => {
@@ -181,6 +191,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Run the runtime server: editor, Scope-compatible API, WebRTC (127.0.0.1:8000)',
-  usage: USAGE,
+  usage: `${USAGE} ${CLOUD_USAGE}`,
   run,
 };
