@@ -75,4 +75,78 @@ export type RuntimeServerMessage =
   | { type: 'node.error'; node: string; message: string; recoverable: boolean }
   | { type: 'timeline'; node: string; time: number; playing: boolean; entry: number | null }
   | { type: 'ack'; requestId: string; ok: boolean; error?: string; revision: number }
+  /**
+   * With `?frames=hash` on the socket URL: one per frame an Output node sends, `t` its time on
+   * the runtime clock (ms), `hash` a hash of its pixels (deterministic with `?clock=fixed`).
+   */
+  | { type: 'frame'; node: string; t: number; seq: number; hash: string }
   | { type: 'pong'; t: number };
+
+// ---- the headless player page (/play) and its scripts (runtime/playwright) ----
+
+/** Where the player is: `error` carries the reason; `running` means the session runs and media is attached. */
+export type PlayerStatus = 'loading' | 'connecting' | 'starting' | 'running' | 'stopped' | 'error';
+
+/** One output frame the runtime produced: its time on the runtime clock (ms) and a hash of its pixels. */
+export interface FrameHash {
+  t: number;
+  seq: number;
+  hash: string;
+}
+
+/** Pixel statistics of a frame (`sampleOutput()`). */
+export interface PixelStats {
+  width: number;
+  height: number;
+  /** Mean red, green, blue (0–255). */
+  mean: [number, number, number];
+  /** Mean luma (BT.601, 0–255). */
+  luma: number;
+  /** Standard deviation of luma: near 0 for a flat (black, grey, one-colour) frame. */
+  lumaStd: number;
+  lumaMin: number;
+  lumaMax: number;
+  /** Mean luma below 16 (what FFmpeg's blackdetect calls black). */
+  black: boolean;
+}
+
+export interface PlayerTimeline {
+  time: number;
+  playing: boolean;
+  entry: number | null;
+  /** Runtime clock (ms) of the newest produced frame when this was reported. */
+  clockAt: number;
+}
+
+/** The player's state as scripts read it: `window.patchbay.snapshot()` on /play. Plain JSON. */
+export interface PlayerSnapshot {
+  status: PlayerStatus;
+  /** Why the player stopped (patch not found, compile errors, camera refused, session error). */
+  error: string | null;
+  /** The patch name or URL from `?patch=`. */
+  patch: string;
+  clock: 'real' | 'fixed';
+  /** The runtime session's state. */
+  session: SessionStateName | 'none';
+  sessionId: string | null;
+  /** Per-node stats (about once a second of runtime clock). */
+  nodes: Record<string, NodeStats>;
+  /** Node errors the runtime reported, oldest first (at most 200). */
+  errors: { node: string; message: string; recoverable: boolean }[];
+  /** The compiler's diagnostics (non-fatal ones: disabled or degraded nodes). */
+  diagnostics: CompileError[];
+  /** Nodes that cannot run here because a capability is missing, with the reason. */
+  unavailable: { node: string; reason: string }[];
+  /** Output node ids in track order. */
+  outputs: string[];
+  /** Frames the browser decoded and showed, per Output node. */
+  framesReceived: Record<string, number>;
+  /** Frames the runtime produced, per Output node. */
+  framesProduced: Record<string, number>;
+  /** Runtime clock of the newest produced frame, ms (null before the first). */
+  clockMs: number | null;
+  /** Prompt-timeline nodes' transport as last reported. */
+  timelines: Record<string, PlayerTimeline>;
+  /** The first timeline's time now, seconds (null without a timeline). */
+  time: number | null;
+}

@@ -24,6 +24,8 @@ export interface ResolvedServerOptions {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   version: string;
   defaultPatch: string;
+  /** Clock of new sessions: `fixed` advances one frame per produced frame (`--clock fixed`). */
+  clockMode: 'real' | 'fixed';
 }
 
 export interface ServerContext {

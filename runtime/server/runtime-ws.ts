@@ -3,7 +3,7 @@
  * its patch and live edits; the runtime streams state, diagnostics, per-node stats and errors.
  * WebRTC media attaches to this session with `initialParameters.patchbay_session` (README).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '../protocol';
@@ -52,19 +52,50 @@ export function runtimeSocketRoute(app: FastifyInstance, ctx: ServerContext): vo
       websocket: true,
       // Runs before the upgrade: a refused token gets a plain 401 and no socket.
       preValidation: async (req) => {
-        const token = (req.query as Record<string, unknown>).token;
+        const query = req.query as Record<string, unknown>;
+        const token = query.token;
         if (!tokenMatches(typeof token === 'string' ? token : null, ctx.token))
           throw new HttpError(
             401,
             'the runtime WebSocket needs ?token= (the patchbay-token meta tag of the served editor page)',
           );
+        if (query.clock !== undefined && query.clock !== 'real' && query.clock !== 'fixed')
+          throw new HttpError(400, '?clock= must be "real" or "fixed"');
+        if (query.frames !== undefined && query.frames !== 'hash')
+          throw new HttpError(400, '?frames= must be "hash" (a hash of every output frame)');
       },
     },
-    (socket) => handleSocket(socket, ctx),
+    (socket, req) => {
+      const query = req.query as Record<string, unknown>;
+      handleSocket(socket, ctx, {
+        clockMode: query.clock === 'fixed' || query.clock === 'real' ? query.clock : undefined,
+        frameHashes: query.frames === 'hash',
+      });
+    },
   );
 }
 
-function handleSocket(socket: WebSocket, ctx: ServerContext): void {
+/** Per-socket choices from the upgrade URL (the player's `?clock=fixed`, `?frames=hash`). */
+interface SocketOptions {
+  /** Clock of this socket's session; the server's default when absent. */
+  clockMode: 'real' | 'fixed' | undefined;
+  /** Send `{type:"frame", node, t, seq, hash}` for every output frame the runtime produces. */
+  frameHashes: boolean;
+}
+
+/**
+ * A hash of an output frame's pixels (I420 planes and size), so scripts can compare the frames
+ * the runtime produced (WebRTC encoding in between is not deterministic).
+ */
+export function frameHash(frame: { width: number; height: number; data: Uint8Array }): string {
+  return createHash('sha256')
+    .update(`${frame.width}x${frame.height}:`)
+    .update(frame.data)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOptions): void {
   const id = randomUUID();
   const log = (line: string) => ctx.log(`[ws ${id.slice(0, 8)}] ${line}`);
   let runtime: RuntimeEntry | null = null;
@@ -117,6 +148,14 @@ function handleSocket(socket: WebSocket, ctx: ServerContext): void {
         send({ type: 'timeline', node: t.node, time: t.time, playing: t.playing, entry: t.entry }),
       ),
     );
+    if (options.frameHashes)
+      unsubscribe.push(
+        s.onOutputFrame((index, frame) => {
+          const node = s.plan()?.outputTracks.find((o) => o.index === index)?.node;
+          if (!node) return;
+          send({ type: 'frame', node, t: frame.timestampMs, seq: frame.seq, hash: frameHash(frame) });
+        }),
+      );
   };
 
   const handle = async (msg: RuntimeClientMessage & Record<string, unknown>): Promise<void> => {
@@ -127,7 +166,7 @@ function handleSocket(socket: WebSocket, ctx: ServerContext): void {
       case 'patch.load': {
         const patch = validatedPatch(msg.patch, '"patch"');
         if (!runtime) {
-          creating ??= ctx.sessions.createIdleRuntime('editor', patch, id);
+          creating ??= ctx.sessions.createIdleRuntime('editor', patch, id, options.clockMode);
           runtime = await creating;
           if (closed) return void (await ctx.sessions.closeRuntime(id, 'socket closed'));
           subscribe(runtime);

@@ -63,6 +63,12 @@ export interface ServerOptions {
   /** The engine's process-wide counters (sessions, workers, pool), shown in /session/metrics. */
   engineMetrics?: () => Record<string, unknown>;
   /** Fixed token for tests; a random one per launch otherwise. */
+  /**
+   * Clock of every new session (default `real`); `fixed` advances one frame per produced frame,
+   * for deterministic playback (`patchbay serve --clock fixed`). A runtime WebSocket may ask for
+   * `fixed` per session with `?clock=fixed`.
+   */
+  clockMode?: 'real' | 'fixed';
   token?: string;
   log?: (line: string) => void;
 }
@@ -101,6 +107,7 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     version: '0.1.0',
     defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
   };
+    clockMode: opts.clockMode ?? 'real',
 }
 
 /** True for a bind address only this machine can reach. */
@@ -147,6 +154,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     modelsDir: opts.modelsDir,
     assetsDir: opts.assetsDir,
     log,
+    clockMode: opts.clockMode,
   });
   const pipelines = new PipelineLoader({ capabilities: async () => (await probe()).capabilities, log });
   const ctx: ServerContext = {

@@ -35,6 +35,8 @@ export interface SessionManagerDeps {
   capabilities: () => Promise<HostCapabilities>;
   modelsDir: string;
   assetsDir: string;
+  /** Clock of new sessions unless one asks for another (default real). */
+  clockMode?: 'real' | 'fixed';
   log: (line: string) => void;
 }
 
@@ -48,6 +50,7 @@ export interface ManagerMetrics {
 export class SessionManager {
   private readonly runtimes = new Map<string, RuntimeEntry>();
   private readonly peers = new Map<string, PeerEntry>();
+  private readonly closedCbs = new Set<(runtimeId: string) => void>();
 
   constructor(private readonly deps: SessionManagerDeps) {}
 
@@ -61,6 +64,7 @@ export class SessionManager {
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
     const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
@@ -76,12 +80,18 @@ export class SessionManager {
   }
 
   /** Registers a runtime created elsewhere (the editor's WebSocket session), not started yet. */
-  async createIdleRuntime(kind: SessionKind, patch: Patch, id: string = randomUUID()): Promise<RuntimeEntry> {
+  async createIdleRuntime(
+    kind: SessionKind,
+    patch: Patch,
+    id: string = randomUUID(),
+    clockMode?: 'real' | 'fixed',
+  ): Promise<RuntimeEntry> {
     const session = await this.deps.createSession({
       patch,
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
     const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
@@ -178,12 +188,19 @@ export class SessionManager {
     const runtime = this.runtimes.get(runtimeId);
     if (!runtime) return;
     this.runtimes.delete(runtimeId);
+    for (const cb of this.closedCbs) cb(runtimeId);
     await Promise.all([...runtime.peers].map((p) => this.closePeer(p, reason)));
     try {
       await runtime.session.dispose();
     } catch (error) {
       this.deps.log(`[${runtime.kind} ${runtimeId.slice(0, 8)}] dispose failed: ${(error as Error).message}`);
     }
+  }
+
+  /** Calls `cb(runtimeId)` when a runtime is being closed (before it is disposed). */
+  onRuntimeClosed(cb: (runtimeId: string) => void): () => void {
+    this.closedCbs.add(cb);
+    return () => void this.closedCbs.delete(cb);
   }
 
   /** Stops everything (server shutdown). */

@@ -16,13 +16,17 @@ export interface ServeArgs {
   allowOrigins: string[];
   allowHosts: string[];
   dataDir?: string;
+  /** A built editor folder to serve instead of editor/dist (index.html, play.html, assets/). */
+  editorDir?: string;
   maxUploadMb?: number;
   defaultPatch: string;
+  /** `fixed`: every session's clock advances one frame per produced frame (deterministic playback). */
+  clock: 'real' | 'fixed';
   quiet: boolean;
 }
 
 const USAGE =
-  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--max-upload-mb N] [--patch NAME] [--quiet]';
+  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--editor-dir D] [--max-upload-mb N] [--patch NAME] [--clock real|fixed] [--quiet]';
 
 /** Parses serve's arguments; throws an Error naming the bad one. */
 export function parseServeArgs(args: string[]): ServeArgs {
@@ -32,6 +36,7 @@ export function parseServeArgs(args: string[]): ServeArgs {
     allowOrigins: [],
     allowHosts: [],
     defaultPatch: 'camera-passthrough',
+    clock: 'real',
     quiet: false,
   };
   for (let i = 0; i < args.length; i++) {
@@ -84,6 +89,9 @@ export function parseServeArgs(args: string[]): ServeArgs {
       case '--data-dir':
         out.dataDir = resolve(value());
         break;
+      case '--editor-dir':
+        out.editorDir = resolve(value());
+        break;
       case '--max-upload-mb': {
         const n = Number(value());
         if (!(n > 0 && n <= 10_000))
@@ -94,6 +102,12 @@ export function parseServeArgs(args: string[]): ServeArgs {
       case '--patch':
         out.defaultPatch = value();
         break;
+      case '--clock': {
+        const v = value();
+        if (v !== 'real' && v !== 'fixed') throw new Error(`--clock must be "real" or "fixed", got "${v}"`);
+        out.clock = v;
+        break;
+      }
       case '--quiet':
         out.quiet = true;
         break;
@@ -127,8 +141,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
     allowOrigins: opts.allowOrigins,
     allowHosts: opts.allowHosts,
     dataDir: opts.dataDir,
+    editorDir: opts.editorDir,
     maxUploadBytes: opts.maxUploadMb ? Math.round(opts.maxUploadMb * 1024 * 1024) : undefined,
     defaultPatch: opts.defaultPatch,
+    clockMode: opts.clock,
     createSession: (o) => createSession(o),
     createPeer: mediaPeerFactory({ loopbackOnly: loopback }),
     engineMetrics: () => ({ ...engineMetrics() }),
@@ -154,6 +170,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   io.out(`Patchbay runtime listening on ${url}`);
   if (cloudMessage) io.out(cloudMessage);
   io.out(`Open ${url}/ for the editor (default patch: ${opts.defaultPatch}). Ctrl+C stops.`);
+  if (opts.clock === 'fixed')
+    io.out('Clock: fixed (one frame interval per produced frame; deterministic, not wall time)');
 
   return new Promise<number>((resolveExit) => {
     let stopping = false;

@@ -238,6 +238,15 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
   app.get('/', async (_req, reply) => editorIndex(reply));
+  // The headless player (runtime/playwright): play.html with the same token, no editor chrome.
+  const playerPage = async (reply: FastifyReply) => {
+    const page = join(opts.editorDir, 'play.html');
+    if (!existsSync(page))
+      throw new HttpError(503, 'the player page has not been built: run "npm run build:editor" and reload');
+    const html = injectToken(await readFile(page, 'utf8'), ctx.token);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  };
+  app.get('/play', async (_req, reply) => playerPage(reply));
   app.get('/*', async (req, reply) => {
     const rel = (req.params as Record<string, string>)['*'] ?? '';
     if (rel.startsWith('api/'))
@@ -247,6 +256,7 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const file = await confinedPath(opts.editorDir, decodeURIComponent(rel));
     if (!file || !(await stat(file)).isFile()) throw new HttpError(404, `no file "${rel.slice(0, 200)}"`);
     if (file.endsWith('index.html')) return editorIndex(reply);
+    if (file.endsWith('play.html')) return playerPage(reply);
     return sendFile(reply, file, type);
   });
 }
