@@ -194,8 +194,11 @@ describe('Scope endpoints', () => {
   });
   it('recordings say why they are missing', async () => {
     const r = await inject({ method: 'POST', url: '/api/v1/recordings/headless/start' });
-    expect(r.statusCode).toBe(501);
-    expect(r.json().error).toContain('recording arrives with the video I/O work');
+    expect(r.statusCode).toBe(404);
+    expect(r.json().error).toContain('no session "headless" is running');
+    const g = await inject({ method: 'GET', url: '/api/v1/recordings/headless' });
+    expect(g.statusCode).toBe(404);
+    expect(g.json().error).toContain('has no finished recording');
   });
 });
 

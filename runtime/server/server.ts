@@ -16,6 +16,7 @@ import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
 import { headlessRoutes } from './routes/headless';
+import { ioRoutes } from './routes/io';
 import { scopeRoutes } from './routes/scope';
 import { webrtcRoutes } from './routes/webrtc';
 import { runtimeSocketRoute } from './runtime-ws';
@@ -241,6 +242,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     scopeRoutes(scoped, ctx);
     webrtcRoutes(scoped, ctx);
     headlessRoutes(scoped, ctx);
+    ioRoutes(scoped, ctx);
     runtimeSocketRoute(scoped, ctx);
     fileRoutes(scoped, ctx);
     relayRoutes(scoped, ctx);

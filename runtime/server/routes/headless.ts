@@ -1,6 +1,6 @@
 /**
  * Scope's headless session (`/api/v1/session/*`: no WebRTC; frames read back as JPEG), the
- * metrics the leak test reads, and the recordings endpoints.
+ * metrics the leak test reads (recordings: ./io.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import jpeg from 'jpeg-js';
@@ -136,10 +136,5 @@ export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
     engine: { ...ctx.sessions.metrics(), ...processMetrics(), runtime: ctx.engineMetrics?.() ?? null },
   }));
 
-  const noRecorder = async () => {
-    throw new HttpError(501, 'recording arrives with the video I/O work');
-  };
-  app.post('/api/v1/recordings/:sessionId/start', noRecorder);
-  app.post('/api/v1/recordings/:sessionId/stop', noRecorder);
-  app.get('/api/v1/recordings/:sessionId', noRecorder);
+  // The recordings endpoints are in ./io.ts.
 }
