@@ -4,6 +4,7 @@ import { machineInfo, writeReport } from './report';
 import { codecScenario } from './scenarios/codec';
 import { compileScenario } from './scenarios/compile';
 import { modelsScenario } from './scenarios/models';
+import { passthroughScenario } from './scenarios/passthrough';
 import {
   SkipScenario,
   type BenchOptions,
@@ -13,7 +14,12 @@ import {
 } from './types';
 
 /** Every scenario in the order they run (floors first, so later ones reuse them). */
-export const SCENARIOS: readonly Scenario[] = [codecScenario, modelsScenario, compileScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  codecScenario,
+  passthroughScenario,
+  modelsScenario,
+  compileScenario,
+];
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT_DIR = join(BENCH_DIR, 'results');

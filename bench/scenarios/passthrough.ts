@@ -1,0 +1,182 @@
+import { join } from 'node:path';
+import { measureCodecFloor } from '../../runtime/media';
+import { launchChromium, servePages } from '../lib/chromium';
+import { ensurePeer, ROOT, startPatchbay, startPeer, type RunningServer } from '../lib/servers';
+import { measureStream, type StreamSummary } from '../lib/stream';
+import { atLeast, atMost, figure, round, withFloor } from '../stats';
+import { SkipScenario, type Figure, type ScenarioContext, type Scenario, type Target } from '../types';
+import { floorKey } from './codec';
+
+export const CLIENT_DIR = join(ROOT, 'bench', 'client');
+
+/** The codec floor at 512×512 (encode + decode): scenario 1's when it ran, else measured now. */
+export function codecFloor512(ctx: ScenarioContext): Figure {
+  const prev = ctx.done.get('codec')?.figures.find((f) => f.key === floorKey(512, 512));
+  if (prev) return prev;
+  const runs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const f = measureCodecFloor({ width: 512, height: 512, frames: 60 });
+    runs.push(f.encode.medianMs + f.decode.medianMs);
+  }
+  return figure(floorKey(512, 512), 'VP8 encode + decode 512×512', 'ms/frame', runs);
+}
+
+type Key = keyof StreamSummary;
+const pick = (runs: StreamSummary[], k: Key): number[] =>
+  runs.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+
+/** Stream timing for the end-to-end scenarios: 30 s (5 s with --quick) after a 3 s warm-up. */
+export function streamTiming(ctx: ScenarioContext): { warmupMs: number; durationMs: number; runs: number } {
+  return {
+    warmupMs: ctx.options.quick ? 2000 : 3000,
+    durationMs: ctx.options.quick ? 5000 : 30_000,
+    runs: ctx.options.repeat ?? 1,
+  };
+}
+
+/**
+ * Scenario 2 — passthrough end to end: the bench client page in Chromium sends a 512×512 canvas
+ * at 30 fps (frame counter in its pixels) to `patchbay serve` over loopback WebRTC, the runtime
+ * runs the passthrough pipeline and sends it back, and the page reads the counter of every
+ * frame it shows. In the same run and with the same page: the browser alone (a second peer in
+ * the page echoes the track: the floor of the glass path) and the aiortc peer (Scope's media
+ * stack doing the same passthrough).
+ */
+export const passthroughScenario: Scenario = {
+  id: 'passthrough',
+  number: 2,
+  title: 'Passthrough end to end (Chromium → runtime → Chromium, 512×512 @ 30 fps)',
+  async run(ctx, result) {
+    const { warmupMs, durationMs, runs } = streamTiming(ctx);
+    const floor = codecFloor512(ctx);
+    let peerScript: string | null = null;
+    let peerSkip: string | null = null;
+    try {
+      peerScript = ensurePeer(ctx.options.installPeer, ctx.log);
+    } catch (error) {
+      if (!(error instanceof SkipScenario)) throw error;
+      peerSkip = error.message;
+      ctx.log(`  aiortc peer skipped: ${peerSkip}`);
+    }
+    const browser = await launchChromium();
+    const pages = await servePages(CLIENT_DIR, ['bench-client.html']);
+    const direct: StreamSummary[] = [];
+    const pb: StreamSummary[] = [];
+    const peer: StreamSummary[] = [];
+    try {
+      for (let r = 0; r < runs; r++) {
+        ctx.log(`  run ${r + 1}/${runs}: browser alone…`);
+        direct.push(
+          await measureStream(browser.context, pages.origin, {
+            query: { direct: '1' },
+            warmupMs,
+            durationMs,
+          }),
+        );
+        for (const [name, start, into] of [
+          ['patchbay', () => startPatchbay(), pb],
+          ...(peerScript ? ([['aiortc peer', () => startPeer(peerScript), peer]] as const) : []),
+        ] as const) {
+          ctx.log(`  run ${r + 1}/${runs}: ${name}…`);
+          const server: RunningServer = await start();
+          try {
+            into.push(
+              await measureStream(browser.context, pages.origin, {
+                query: { server: server.url },
+                warmupMs,
+                durationMs,
+                pid: server.pid,
+              }),
+            );
+          } catch (error) {
+            throw new Error(`${name}: ${(error as Error).message}\n${server.child.output().slice(-1500)}`, {
+              cause: error,
+            });
+          } finally {
+            await server.stop();
+          }
+          const s = into[into.length - 1]!;
+          ctx.log(
+            `    sent ${s.sent_fps?.toFixed(1)} fps, shown ${s.shown_fps.toFixed(1)} fps (${s.shown_size}), glass to glass p50 ${s.latency_p50?.toFixed(0)} / p99 ${s.latency_p99?.toFixed(0)} ms, CPU ${s.cpu_ms_per_frame?.toFixed(2)} ms/frame`,
+          );
+        }
+      }
+    } finally {
+      await browser.close();
+      await pages.close();
+    }
+    const f = (runsOf: StreamSummary[], k: Key, key: string, label: string, unit: string) =>
+      figure(key, label, unit, pick(runsOf, k));
+    const d50 = f(direct, 'latency_p50', 'browser_g2g_p50', 'browser alone: glass to glass p50', 'ms');
+    const d99 = f(direct, 'latency_p99', 'browser_g2g_p99', 'browser alone: glass to glass p99', 'ms');
+    const sent = f(pb, 'sent_fps', 'patchbay_sent_fps', 'Patchbay: fps sent by the client', 'fps');
+    const shown = f(pb, 'shown_fps', 'patchbay_shown_fps', 'Patchbay: fps shown', 'fps');
+    const g50 = f(pb, 'latency_p50', 'patchbay_g2g_p50', 'Patchbay: glass to glass p50', 'ms');
+    const g99 = f(pb, 'latency_p99', 'patchbay_g2g_p99', 'Patchbay: glass to glass p99', 'ms');
+    const added = (k: 'latency_p50' | 'latency_p99') =>
+      pb.map((s, i) => (s[k] ?? NaN) - (direct[i]?.[k] ?? NaN));
+    const a50 = withFloor(
+      figure(
+        'patchbay_added_p50',
+        'Patchbay: runtime-added latency p50 (vs browser alone)',
+        'ms',
+        added('latency_p50'),
+      ),
+      floor,
+    );
+    const a99 = figure(
+      'patchbay_added_p99',
+      'Patchbay: runtime-added latency p99 (vs browser alone)',
+      'ms',
+      added('latency_p99'),
+    );
+    const cpu = withFloor(
+      f(pb, 'cpu_ms_per_frame', 'patchbay_cpu_per_frame', 'Patchbay: server CPU per frame', 'ms/frame'),
+      floor,
+    );
+    result.figures.push(floor, d50, d99, sent, shown, g50, g99, a50, a99, cpu);
+    result.figures.push(f(direct, 'shown_fps', 'browser_shown_fps', 'browser alone: fps shown', 'fps'));
+    if (peer.length) {
+      const ps = f(peer, 'shown_fps', 'peer_shown_fps', 'aiortc peer: fps shown', 'fps');
+      const p50 = f(peer, 'latency_p50', 'peer_g2g_p50', 'aiortc peer: glass to glass p50', 'ms');
+      const p99 = f(peer, 'latency_p99', 'peer_g2g_p99', 'aiortc peer: glass to glass p99', 'ms');
+      const pcpu = withFloor(
+        f(peer, 'cpu_ms_per_frame', 'peer_cpu_per_frame', 'aiortc peer: server CPU per frame', 'ms/frame'),
+        floor,
+      );
+      result.figures.push(ps, p50, p99, pcpu);
+      result.figures.push(
+        withFloor({ ...shown, key: 'patchbay_vs_peer_fps', label: "Patchbay fps shown / peer's" }, ps),
+        withFloor(
+          { ...g50, key: 'patchbay_vs_peer_g2g_p50', label: "Patchbay glass to glass p50 / peer's" },
+          p50,
+        ),
+        withFloor(
+          { ...g99, key: 'patchbay_vs_peer_g2g_p99', label: "Patchbay glass to glass p99 / peer's" },
+          p99,
+        ),
+        withFloor({ ...cpu, key: 'patchbay_vs_peer_cpu', label: "Patchbay CPU per frame / peer's" }, pcpu),
+      );
+    } else {
+      result.notes.push(`aiortc peer not run: ${peerSkip}`);
+    }
+    const targets: Target[] = [
+      atLeast('fps sent', round(sent.median, 1), 30, 'fps'),
+      atLeast('fps shown', round(shown.median, 1), 29, 'fps'),
+      atMost(
+        'runtime-added p50 ≤ 1.5 × codec floor',
+        a50.median,
+        round(1.5 * floor.median, 2),
+        'ms',
+        `≤ 1.5 × ${floor.median} ms = ${round(1.5 * floor.median, 2)} ms`,
+      ),
+      atMost('glass to glass p50', g50.median, 40, 'ms'),
+      atMost('glass to glass p99', g99.median, 80, 'ms'),
+    ];
+    result.targets.push(...targets);
+    result.details = { browser_alone: direct, patchbay: pb, peer };
+    result.notes.push(
+      `${runs} run(s) of ${durationMs / 1000} s after ${warmupMs / 1000} s warm-up; one headless Chromium, one page (bench/client/bench-client.html) for all three; latency = shown (requestVideoFrameCallback) − drawn, read from the counter in the pixels; runtime-added = Patchbay's glass to glass − the browser-alone loop's in the same run (it includes the runtime's decode, processing, encode and one more jitter buffer: an upper bound on the runtime's own in→out); CPU = the server process's user+system time (/proc) over the window ÷ frames shown; received size Patchbay ${pb.map((s) => s.shown_size).join(', ')}${peer.length ? `, peer ${peer.map((s) => s.shown_size).join(', ')}` : ''}`,
+    );
+  },
+};
