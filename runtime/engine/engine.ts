@@ -9,12 +9,7 @@ import type { EngineContext, NodeRuntime } from './context';
 import { TimelineRuntime, VaceRuntime } from './controls';
 import { FramePool, type FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
-import {
-  CameraRuntime,
-  OutputRuntime,
-  PipelineRuntime,
-  PlaceholderRuntime,
-} from './node-runtimes';
+import { CameraRuntime, OutputRuntime, PipelineRuntime, PlaceholderRuntime } from './node-runtimes';
 import { createIoRuntime, OutputIoRuntime, RecordRuntime } from './io-runtimes';
 
 /**

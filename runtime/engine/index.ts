@@ -8,6 +8,7 @@ export type { EngineOptions } from './engine';
 export { FramePool } from './frame-pool';
 export type { FrameHandle, FramePoolOptions, FramePoolStats } from './frame-pool';
 export { DropOldestQueue } from './queue';
+export { shutdownSpareWorkers } from './worker-host';
 export { engineMetrics, metrics } from './metrics';
 export type { EngineMetrics } from './metrics';
 export { createFrameProcessor, builtinProcessor } from './processors';

@@ -1,4 +1,5 @@
 import type { FramePool } from './frame-pool';
+import { spareWorkers } from './worker-host';
 
 /**
  * Process-wide counters for leak tests and the server's metrics endpoint: how many sessions
@@ -15,6 +16,8 @@ const state = {
 export interface EngineMetrics {
   sessionsAlive: number;
   workersAlive: number;
+  /** A worker booted ahead of need (0 or 1); not attached to any node. */
+  workersSpare: number;
   poolSlots: number;
   poolSlotsInUse: number;
   poolBytes: number;
@@ -36,6 +39,7 @@ export function engineMetrics(): EngineMetrics {
   return {
     sessionsAlive: state.sessions,
     workersAlive: state.workers,
+    workersSpare: spareWorkers(),
     poolSlots,
     poolSlotsInUse,
     poolBytes,

@@ -17,6 +17,7 @@ export interface WorkerInit {
 }
 
 export type MainToWorker =
+  | { type: 'init'; init: WorkerInit }
   | {
       type: 'frame';
       id: number;

@@ -12,6 +12,45 @@ export interface WorkerHostEvents {
   exit(info: { code: number; error: Error | null; expected: boolean }): void;
 }
 
+/**
+ * One worker is kept booted ahead of need (tsx and the module graph take about a second to load
+ * on a small machine), so inserting a pipeline or restarting a crashed one starts in
+ * milliseconds. The spare is unref'd: it never keeps the process alive.
+ */
+let spare: Worker | null = null;
+
+function bootSpare(): void {
+  const w = new Worker(ENTRY, { name: 'pipeline:spare' });
+  w.unref();
+  w.on('error', () => undefined);
+  w.once('exit', () => {
+    if (spare === w) spare = null;
+  });
+  spare = w;
+}
+
+function takeWorker(): Worker {
+  const w = spare ?? new Worker(ENTRY, { name: 'pipeline' });
+  spare = null;
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  w.ref();
+  bootSpare();
+  return w;
+}
+
+/** Whether a booted spare worker is waiting (0 or 1), for metrics. */
+export function spareWorkers(): number {
+  return spare ? 1 : 0;
+}
+
+/** Ends the spare worker (graceful shutdown; a later pipeline boots a new one). */
+export async function shutdownSpareWorkers(): Promise<void> {
+  const w = spare;
+  spare = null;
+  if (w) await w.terminate();
+}
+
 type FrameMessage = Omit<Extract<MainToWorker, { type: 'frame' }>, 'buffers'>;
 
 /**
@@ -33,8 +72,9 @@ export class WorkerHost {
     private readonly pool: FramePool,
     events: WorkerHostEvents,
   ) {
-    this.worker = new Worker(ENTRY, { workerData: init, name: `pipeline:${init.nodeId}` });
+    this.worker = takeWorker();
     metrics.workerStarted();
+    this.post({ type: 'init', init });
     this.worker.on('message', (msg: WorkerToMain) => {
       // The loader thread tsx registers keeps a worker alive after its port closes: once the
       // processor is disposed there is nothing left to wait for.

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { i420Size, type VideoFrame } from '../../nodes';
 import type { FrameExtras, FrameProcessor } from '../pipelines/types';
 import type { FrameHandle } from './frame-pool';
@@ -13,7 +13,8 @@ import type { MainToWorker, WorkerInit, WorkerToMain } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('runtime/engine/worker.ts must run in a worker thread');
-const init = workerData as WorkerInit;
+/** Set by the first message: a worker may be booted ahead of time, before its node exists. */
+let init: WorkerInit | null = null;
 const buffers = new Map<number, Uint8Array>();
 let processor: FrameProcessor | null = null;
 let now = 0;
@@ -35,6 +36,7 @@ function view(h: FrameHandle): VideoFrame {
 }
 
 async function load(): Promise<void> {
+  if (!init) return;
   try {
     processor = await createFrameProcessor(
       {
@@ -112,6 +114,12 @@ port.on('message', (msg: MainToWorker) => {
   chain = chain.then(async () => {
     if (disposed) return;
     switch (msg.type) {
+      case 'init':
+        if (!init) {
+          init = msg.init;
+          await load();
+        }
+        break;
       case 'frame':
         await processFrame(msg);
         break;
@@ -131,5 +139,3 @@ port.on('message', (msg: MainToWorker) => {
     }
   });
 });
-
-chain = chain.then(load);
