@@ -269,7 +269,11 @@ function Editor() {
       <div className="main">
         <Palette onAdd={(item) => addAt(item)} inputRef={searchRef} />
         <div className="center">
-          <Canvas onQuickAdd={(p) => setQuickAdd(p)} onPaneMouse={(p) => (pointer.current = p)} />
+          <Canvas
+            onOpenGallery={() => setDialog('open')}
+            onQuickAdd={(p) => setQuickAdd(p)}
+            onPaneMouse={(p) => (pointer.current = p)}
+          />
           {timelineNode && <TimelinePanel nodeId={timelineNode} />}
         </div>
         <div className="side">

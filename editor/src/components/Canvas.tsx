@@ -32,6 +32,7 @@ export const PALETTE_MIME = 'application/x-patchbay-palette';
 
 export interface CanvasProps {
   onQuickAdd: (screen: { x: number; y: number }) => void;
+  onOpenGallery: () => void;
   onPaneMouse: (screen: { x: number; y: number }) => void;
 }
 
@@ -39,7 +40,7 @@ export interface CanvasProps {
  * The React Flow canvas. The patch in the store is the truth: positions being dragged live in
  * local state until the drag ends, then become one node.move step; selection goes to the store.
  */
-export function Canvas({ onQuickAdd, onPaneMouse }: CanvasProps) {
+export function Canvas({ onQuickAdd, onPaneMouse, onOpenGallery }: CanvasProps) {
   const store = useStore();
   const patch = useEditor((s) => s.patch);
   const selectedNodes = useEditor((s) => s.selectedNodes);
@@ -214,6 +215,21 @@ export function Canvas({ onQuickAdd, onPaneMouse }: CanvasProps) {
       onDoubleClick={onDoubleClick}
       onMouseMove={(e) => onPaneMouse({ x: e.clientX, y: e.clientY })}
     >
+      {patch.nodes.length === 0 && (
+        <div className="empty-canvas" data-testid="empty-canvas">
+          <h2>An empty patch</h2>
+          <p>
+            Type in <b>Add node</b> and press Enter, drag an item here, or double-click the canvas. Wire
+            outputs (right) to inputs (left), then press <b>Run</b>.
+          </p>
+          <p>
+            A quick start: <b>Camera</b> → <b>Gray pipeline</b> → <b>Output</b>.
+          </p>
+          <button className="primary" onClick={onOpenGallery} data-testid="empty-open-gallery">
+            Open an example patch…
+          </button>
+        </div>
+      )}
       <ReactFlow<Node, never>
         nodes={nodes as unknown as Node[]}
         edges={edges as never[]}

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../../nodes';
 import { serializePatch } from '../../../patches';
@@ -52,7 +55,7 @@ describe('openPatchText', () => {
     expect(ok).toMatchObject({ ok: true, imported: null });
     expect(openPatchText('{', 'b.patch')).toMatchObject({
       ok: false,
-      error: expect.stringMatching(/^b\.patch is not JSON/),
+      error: expect.stringMatching(/^b\.patch: (.*)not valid JSON/),
     });
     const bad = openPatchText(
       '{"format":"patchbay","format_version":1,"metadata":{},"nodes":"x","edges":[]}',
@@ -62,19 +65,26 @@ describe('openPatchText', () => {
     if (!bad.ok) expect(bad.error).toMatch(/^c\.patch: /);
   });
 
-  it('routes Scope files to an importer, or says it cannot', () => {
-    const doc = JSON.stringify({ format: 'scope-workflow', format_version: '1.0', pipelines: [] });
-    expect(openPatchText(doc, 'w.json')).toEqual({
+  it('imports Scope workflow and timeline files (real fixtures)', () => {
+    const fixture = (name: string) =>
+      readFileSync(
+        join(dirname(fileURLToPath(import.meta.url)), '../../../patches/fixtures/scope', name),
+        'utf8',
+      );
+    const wf = openPatchText(fixture('streamdiffusion.scope-workflow.json'), 'sd.scope-workflow.json');
+    expect(wf).toMatchObject({ ok: true, imported: 'a Daydream Scope workflow' });
+    if (wf.ok) expect(wf.patch.nodes.some((n) => n.type === 'pipeline')).toBe(true);
+    const tl = openPatchText(fixture('timeline-v2.1.json'), 'tl.json');
+    expect(tl).toMatchObject({ ok: true, imported: 'a Daydream Scope timeline' });
+    if (tl.ok) expect(tl.patch.nodes.some((n) => n.type === 'prompt-timeline')).toBe(true);
+    const bad = openPatchText('{"format":"scope-workflow","format_version":"1.0","pipelines":"x"}', 'w.json');
+    expect(bad).toMatchObject({
       ok: false,
-      error: 'w.json is a Daydream Scope workflow; this build cannot import it yet',
+      error: expect.stringMatching(/^w\.json \(a Daydream Scope workflow\): /),
     });
-    const res = openPatchText(doc, 'w.json', {
-      'a Daydream Scope workflow': () => ({ ok: true, patch: patch(), warnings: ['lora dropped'] }),
-    });
-    expect(res).toMatchObject({
-      ok: true,
-      imported: 'a Daydream Scope workflow',
-      warnings: ['lora dropped'],
+    expect(openPatchText('[1,2]', 'x.json')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not a file Patchbay can import'),
     });
   });
 

@@ -1,4 +1,4 @@
-import { detectForeignFormat, parsePatch, patchErrors, serializePatch, type Patch } from '../../../patches';
+import { importDocument, parsePatch, patchErrors, serializePatch, type Patch } from '../../../patches';
 import { registry } from '../../../nodes';
 
 /** The local-storage key of the autosaved editor state. */
@@ -59,47 +59,33 @@ export function readAutosave(
 export type OpenResult =
   { ok: true; patch: Patch; warnings: string[]; imported: string | null } | { ok: false; error: string };
 
-/** An importer for a foreign format: takes the parsed document, returns a patch or an error. */
-export type Importer = (
-  doc: unknown,
-) => { ok: true; patch: Patch; warnings?: string[] } | { ok: false; error: string };
+const KIND_LABEL: Record<string, string> = {
+  'scope-workflow': 'a Daydream Scope workflow',
+  'scope-timeline': 'a Daydream Scope timeline',
+  'scope-graph': 'a Daydream Scope graph',
+};
 
 /**
- * Reads file text as a patch: a .patch (any format version; migrated), or — through `importers`
- * keyed by detected format — a Scope workflow or timeline. Errors name the file and the path.
+ * Reads file text as a patch: a .patch (any format version; migrated), a Scope workflow, a
+ * Scope timeline or a Scope graph (converted by patches/' importDocument). Errors name the file
+ * and the path inside it; conversion warnings come back as `warnings`.
  */
-export function openPatchText(
-  text: string,
-  fileName: string,
-  importers: Record<string, Importer> = {},
-): OpenResult {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, error: `${fileName} is not JSON (${(error as Error).message})` };
+export function openPatchText(text: string, fileName: string): OpenResult {
+  const res = importDocument(text, { registry, name: fileName.replace(/\.[^.]*$/, '') });
+  const line = (i: { pathText: string; message: string }) =>
+    `${i.pathText ? `${i.pathText}: ` : ''}${i.message}`;
+  if (!res.ok) {
+    const first = res.issues[0];
+    const what = res.kind && KIND_LABEL[res.kind] ? ` (${KIND_LABEL[res.kind]})` : '';
+    return { ok: false, error: `${fileName}${what}: ${first ? line(first) : 'not a patch'}` };
   }
-  if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
-    const foreign = detectForeignFormat(doc as Record<string, unknown>);
-    if (foreign) {
-      const importer = importers[foreign];
-      if (!importer)
-        return { ok: false, error: `${fileName} is ${foreign}; this build cannot import it yet` };
-      const res = importer(doc);
-      if (!res.ok) return { ok: false, error: `${fileName}: ${res.error}` };
-      return { ok: true, patch: res.patch, warnings: res.warnings ?? [], imported: foreign };
-    }
-  }
-  const parsed = parsePatch(text, { registry });
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    return {
-      ok: false,
-      error: `${fileName}: ${first ? `${first.pathText ? `${first.pathText}: ` : ''}${first.message}` : 'not a patch'}`,
-    };
-  }
-  const warnings = patchErrors(parsed.issues).map((i) => `${i.pathText}: ${i.message}`);
-  return { ok: true, patch: parsed.patch, warnings, imported: null };
+  const warnings = [...res.sourceIssues, ...patchErrors(res.issues)].map(line);
+  return {
+    ok: true,
+    patch: res.patch,
+    warnings,
+    imported: res.kind === 'patchbay' ? null : (KIND_LABEL[res.kind] ?? res.kind),
+  };
 }
 
 /** A safe file name for a patch ("My set!" → "my-set.patch"); never a path, never "..". */
