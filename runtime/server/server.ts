@@ -63,13 +63,13 @@ export interface ServerOptions {
   defaultPatch?: string;
   /** The engine's process-wide counters (sessions, workers, pool), shown in /session/metrics. */
   engineMetrics?: () => Record<string, unknown>;
-  /** Fixed token for tests; a random one per launch otherwise. */
   /**
    * Clock of every new session (default `real`); `fixed` advances one frame per produced frame,
    * for deterministic playback (`patchbay serve --clock fixed`). A runtime WebSocket may ask for
    * `fixed` per session with `?clock=fixed`.
    */
   clockMode?: 'real' | 'fixed';
+  /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
   log?: (line: string) => void;
 }
@@ -107,8 +107,8 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     iceServers: opts.iceServers ?? [],
     version: '0.1.0',
     defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
-  };
     clockMode: opts.clockMode ?? 'real',
+  };
 }
 
 /** True for a bind address only this machine can reach. */
@@ -154,8 +154,8 @@ export function createServer(options: ServerOptions): PatchbayServer {
     capabilities: async () => (await probe()).capabilities,
     modelsDir: opts.modelsDir,
     assetsDir: opts.assetsDir,
-    log,
     clockMode: opts.clockMode,
+    log,
   });
   const pipelines = new PipelineLoader({ capabilities: async () => (await probe()).capabilities, log });
   const ctx: ServerContext = {

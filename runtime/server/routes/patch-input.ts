@@ -2,7 +2,7 @@
  * A patch given by a client: a Patchbay patch (`patch`) or a Scope graph (`graph`), as they
  * appear in `initialParameters` and `/session/start`.
  */
-import { parsePatch, patchErrors, type Patch } from '../../../patches';
+import { parsePatch, patchErrors, scopeGraphToPatch, type Patch } from '../../../patches';
 import { HttpError } from '../context';
 import { isJsonObject } from '../json';
 
@@ -32,10 +32,12 @@ export function patchFromRequest(body: Record<string, unknown>): Patch | null {
   return null;
 }
 
-/** Scope graph wire form → Patchbay patch, through the patches converter. */
+/** Scope graph wire form → Patchbay patch, through the patches converter; 400 naming the problems. */
 export function graphToPatch(graph: Record<string, unknown>): Patch {
-  throw new HttpError(
-    501,
-    `Scope graphs are not converted yet (${Object.keys(graph).length} keys given); send a Patchbay "patch" instead`,
-  );
+  const result = scopeGraphToPatch(graph, { name: 'Scope graph', appVersion: '0.1.0' });
+  if (!result.ok)
+    throw new HttpError(400, `"graph" is not a valid Scope graph: ${describeIssues(result.issues)}`);
+  const errors = patchErrors(result.issues);
+  if (errors.length) throw new HttpError(400, `"graph" has errors: ${describeIssues(errors)}`);
+  return result.patch;
 }
