@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { registry, type VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
@@ -16,6 +18,7 @@ import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
 import { applyPatchChanges } from './changes';
 import { sessionMachine, stateName, type SessionServices } from './machine';
 import { routeParameters } from './params';
+import { defaultModelsDir } from '../pipelines';
 
 /** Options beyond the engine API's, for tests and tools. */
 export interface SessionExtraOptions {
@@ -254,8 +257,8 @@ class Session implements EngineSession {
       plan,
       clock: this.runClock,
       fixed: this.fixed,
-      modelsDir: this.options.modelsDir ?? 'models',
-      assetsDir: this.options.assetsDir ?? 'assets',
+      modelsDir: this.options.modelsDir ?? defaultModelsDir(),
+      assetsDir: this.options.assetsDir ?? join(homedir(), '.patchbay', 'assets'),
       ...(this.options.processorModule ? { processorModule: this.options.processorModule } : {}),
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
