@@ -56,7 +56,9 @@ export function formatReport(r: BenchReport): string {
   ];
   for (const s of r.scenarios) {
     if (s.status !== 'ok') {
-      lines.push(`| ${s.number} | **${s.title}**: ${s.status} — ${s.reason ?? ''} | | | | | |`);
+      lines.push(
+        `| ${s.number} | **${s.title}**: ${s.status} — ${(s.reason ?? '').split('\n')[0]!.replace(/\|/g, '/')} | | | | | |`,
+      );
       continue;
     }
     for (const f of s.figures) lines.push(figureRow(s, f));

@@ -5,6 +5,8 @@ import { codecScenario } from './scenarios/codec';
 import { compileScenario } from './scenarios/compile';
 import { modelsScenario } from './scenarios/models';
 import { passthroughScenario } from './scenarios/passthrough';
+import { liveEditScenario } from './scenarios/live-edit';
+import { editorScenario } from './scenarios/editor';
 import {
   SkipScenario,
   type BenchOptions,
@@ -18,7 +20,9 @@ export const SCENARIOS: readonly Scenario[] = [
   codecScenario,
   passthroughScenario,
   modelsScenario,
+  liveEditScenario,
   compileScenario,
+  editorScenario,
 ];
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
