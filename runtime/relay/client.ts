@@ -169,8 +169,9 @@ export class RelayClient {
     this.wanted = false;
     this.cancelRetry?.();
     this.cancelRetry = null;
-    this.disconnectSocket('disconnected by the user');
+    // Sessions first (ended on the cloud while the socket is still there), then the socket.
     await this.teardownLinks('cloud relay disconnected');
+    this.disconnectSocket('disconnected by the user');
   }
 
   status(): CloudStatus {
@@ -357,13 +358,14 @@ export class RelayClient {
       p.reject(new Error(`the relay connection closed (${code}: ${reason})`));
       this.pending.delete(id);
     }
+    // The sessions' end is logged before the socket's (teardownLinks emits synchronously).
+    void this.teardownLinks(`cloud relay lost (${code}: ${reason})`, false);
     if (wasConnected)
       this.events.emit('websocket_disconnected', {
         duration_ms: Math.round(this.clock.now() - this.connectedAt),
         close_code: code,
         close_reason: reason,
       });
-    void this.teardownLinks(`cloud relay lost (${code}: ${reason})`, false);
     if (FINAL_CODES.has(code)) {
       this.wanted = false;
       this.error =
@@ -405,16 +407,19 @@ export class RelayClient {
     }
   }
 
-  private async teardownLinks(reason: string, tellRemote = true): Promise<void> {
-    await Promise.all(
-      [...this.links.values()].map(async (link) => {
-        const had = link.session !== null;
-        this.linkRetry.get(link.spec.proc)?.cancel?.();
-        await link.teardown(reason, tellRemote && this.connected);
-        if (had) this.closedSessionEvents(link);
+  private teardownLinks(reason: string, tellRemote = true): Promise<void> {
+    const tell = tellRemote && this.connected;
+    const links = [...this.links.values()];
+    for (const link of links) {
+      this.linkRetry.get(link.spec.proc)?.cancel?.();
+      if (link.session !== null) this.closedSessionEvents(link);
+    }
+    return Promise.all(
+      links.map(async (link) => {
+        await link.teardown(reason, tell);
         this.linkEvents.state(link.spec, false, this.waitingMessage());
       }),
-    );
+    ).then(() => undefined);
   }
 
   private closedSessionEvents(link: RemoteLink): void {

@@ -61,7 +61,7 @@ export class RemoteLink {
   closed = false;
   framesSent = 0;
   framesReceived = 0;
-  /** When the current session's first frame went out / came back (ms, performance clock). */
+  /** The current session's frames, and when its first went out / came back (performance clock). */
   firstSentAt: number | null = null;
   firstReceivedAt: number | null = null;
 
@@ -76,6 +76,9 @@ export class RemoteLink {
   async establish(signaller: Signaller): Promise<{ sessionId: string }> {
     await this.teardown('re-establishing', false);
     const gen = ++this.generation;
+    // Per-session counts: the events of each new session start from its own first frame.
+    this.framesSent = this.framesReceived = 0;
+    this.firstSentAt = this.firstReceivedAt = null;
     const { peer, offerSdp } = await createOfferPeer({ camera: 'sendrecv' }, this.media);
     if (this.closed || gen !== this.generation) {
       await peer.close();
@@ -104,7 +107,6 @@ export class RemoteLink {
       if (gen !== this.generation) throw new Error('the link was torn down while offering');
       this.sessionId = answer.sessionId;
       await peer.acceptAnswer(answer.sdp);
-      this.firstSentAt = this.firstReceivedAt = null;
       return { sessionId: answer.sessionId };
     } catch (error) {
       if (gen === this.generation) await this.teardown('offer failed', false);
