@@ -143,8 +143,11 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   const writes: Promise<void>[] = [];
   let written = 0;
   let finished = false;
+  // Real clock: frames shown while models load (passed through) are not part of the recording.
+  // A fixed clock holds the graph until they are loaded, so every frame counts.
+  let playing = o.clock === 'fixed';
   session.onSinkFrame((node, frame) => {
-    if (finished || session.plan()?.nodes.find((n) => n.id === node)?.type !== 'output') return;
+    if (!playing || finished || session.plan()?.nodes.find((n) => n.id === node)?.type !== 'output') return;
     const n = counts.get(node) ?? 0;
     counts.set(node, n + 1);
     if (o.out && n % o.every === 0) {
@@ -154,10 +157,6 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   });
 
   const startedAt = performance.now();
-  const done = new Promise<void>((resolve) => {
-    session.clock().setTimeout(resolve, o.durationMs);
-    process.once('SIGINT', resolve);
-  });
   try {
     await session.start();
   } catch (error) {
@@ -165,10 +164,17 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
     await session.dispose();
     return 1;
   }
-  await done;
+  // Playing time counts from when the session runs (models loaded), on the session's clock.
+  const clock = session.clock();
+  const t0 = clock.now();
+  playing = true;
+  await new Promise<void>((resolve) => {
+    clock.setTimeout(resolve, o.durationMs);
+    process.once('SIGINT', resolve);
+  });
   finished = true;
   const stats = session.stats();
-  const played = session.clock().now();
+  const played = clock.now() - t0;
   await session.dispose();
   await Promise.all(writes);
 
