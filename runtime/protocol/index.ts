@@ -24,13 +24,7 @@ export type PatchChange =
 
 /** The session machine's states, as the client sees them. */
 export type SessionStateName =
-  | 'idle'
-  | 'compiling'
-  | 'loading'
-  | 'running'
-  | 'reconfiguring'
-  | 'stopping'
-  | 'error';
+  'idle' | 'compiling' | 'loading' | 'running' | 'reconfiguring' | 'stopping' | 'error';
 
 /** Per-node status shown on the node in the editor. */
 export type NodeStatus = 'idle' | 'warming' | 'running' | 'holding' | 'error' | 'disabled' | 'degraded';
@@ -66,7 +60,13 @@ export type RuntimeClientMessage =
 /** Runtime → client. */
 export type RuntimeServerMessage =
   | { type: 'hello'; version: string; sessionId: string }
-  | { type: 'state'; state: SessionStateName; error?: string; revision: number; webrtcSessionId?: string | null }
+  | {
+      type: 'state';
+      state: SessionStateName;
+      error?: string;
+      revision: number;
+      webrtcSessionId?: string | null;
+    }
   /** Compiler diagnostics for the current patch (fatal or not). */
   | { type: 'diagnostics'; errors: CompileError[]; revision: number }
   /** Sent about once a second while running. */

@@ -1,0 +1,11 @@
+/**
+ * `patchbay/playwright/core`: the plain API for playwright-core scripts (no @playwright/test
+ * needed). `patchbay/playwright` re-exports all of it plus the @playwright/test fixture.
+ */
+export { openPlayer, PlayerError } from './player';
+export type { OpenPlayerOptions, PatchbayPlayer, WaitOptions } from './player';
+export { startRuntime, PACKAGE_ROOT } from './runtime';
+export type { RuntimeHandle, RuntimeOptions } from './runtime';
+export { finishRecording } from './webm';
+export type { Recording } from './webm';
+export type { FrameHash, PixelStats, PlayerSnapshot, PlayerStatus } from '../protocol';
