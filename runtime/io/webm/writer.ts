@@ -61,6 +61,8 @@ export class WebmWriter {
   private keyframes = 0;
   private cluster: { tc: number; blocks: Uint8Array[]; bytes: number } | null = null;
   private readonly cues: { time: number; pos: number }[] = [];
+  /** Spacing of the latest frames, ms (for the last frame's duration). */
+  private readonly gaps: number[] = [];
   private readonly frameMs: number;
   private summary: WebmSummary | null = null;
 
@@ -131,6 +133,10 @@ export class WebmWriter {
     const block = element(ID.SimpleBlock, [header, data]);
     cl.blocks.push(block);
     cl.bytes += block.length;
+    if (this.frames > 0) {
+      this.gaps.push(t - this.lastTs);
+      if (this.gaps.length > 31) this.gaps.shift();
+    }
     this.lastTs = t;
     this.frames++;
     if (keyframe) this.keyframes++;
@@ -153,9 +159,11 @@ export class WebmWriter {
         );
         this.write(element(ID.Cues, points));
       }
-      // Duration: the last frame's time plus one frame interval (measured when there are frames
-      // to measure), which is what a player shows as the end of the last frame.
-      const interval = this.frames > 1 ? this.lastTs / (this.frames - 1) : this.frameMs;
+      // Duration: the last frame's time plus one frame interval, which is what a player shows
+      // as the end of the last frame. The interval is the median spacing of the latest frames
+      // (a live source that skipped a frame must not stretch the last one), else the nominal rate.
+      const gaps = [...this.gaps].sort((a, b) => a - b);
+      const interval = gaps.length ? gaps[gaps.length >> 1]! : this.frameMs;
       const durationMs = this.frames ? this.lastTs + interval : 0;
       writeSync(fd, encodeFloat(durationMs), 0, 8, this.durationAt);
       writeSync(fd, encodeSize(this.pos - this.segmentDataStart, 8), 0, 8, this.segmentSizeAt);
