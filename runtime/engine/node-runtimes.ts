@@ -21,6 +21,8 @@ import { WorkerHost } from './worker-host';
 export const QUEUE_DEPTH = 2;
 const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 5000;
+/** A worker alive this long (ms) counts as stable: its next crash restarts at the shortest delay. */
+const STABLE_MS = 10_000;
 
 const num = (v: unknown, fallback: number): number =>
   typeof v === 'number' && Number.isFinite(v) ? v : fallback;
@@ -242,6 +244,7 @@ export class PipelineRuntime extends BaseRuntime {
   private loadFailed = false;
   /** After a crash the node holds until its new worker is ready instead of showing raw input. */
   private holdUntilReady = false;
+  private readyAt = -Infinity;
   private backoff = RESTART_MIN_MS;
   private cancelRestart: (() => void) | null = null;
   private cancelDriver: (() => void) | null = null;
@@ -290,6 +293,7 @@ export class PipelineRuntime extends BaseRuntime {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
+        this.readyAt = this.ctx.clock.now();
         this.holdUntilReady = false;
         this.device = msg.device;
         this.status = 'running';
@@ -363,7 +367,6 @@ export class PipelineRuntime extends BaseRuntime {
       });
       if (!out) this.drops++;
     }
-    this.backoff = RESTART_MIN_MS;
     if (this.status === 'error' && this.ready) {
       this.status = 'running';
       this.message = undefined;
@@ -379,6 +382,8 @@ export class PipelineRuntime extends BaseRuntime {
     this.releaseWork();
     if (info.expected || this.stopped) return;
     metrics.workerRestarted();
+    // A worker that ran a while before dying starts the backoff over; one that keeps dying waits longer each time.
+    if (this.ctx.clock.now() - this.readyAt > STABLE_MS) this.backoff = RESTART_MIN_MS;
     const delay = this.backoff;
     this.backoff = Math.min(RESTART_MAX_MS, this.backoff * 2);
     this.status = 'error';

@@ -237,3 +237,27 @@ describe('video file source', () => {
     }
   });
 });
+
+describe('worker crashes', () => {
+  it('keeps the stream going through repeated uncaught errors, reporting each', async () => {
+    const s = session(
+      patch(
+        [
+          cam({ fps: 60 }),
+          node('fx', 'pipeline', { pipeline_id: 'passthrough', seed: 3_000_000 + 10 }),
+          node('out', 'output'),
+        ],
+        [edge('cam.video', 'fx.video'), edge('fx.video', 'out.video')],
+      ),
+    );
+    const errors: string[] = [];
+    s.on('node.error', (e) => errors.push(e.message));
+    await s.start();
+    // 10 frames per worker life: 15 processed frames need a restart, and the next one follows.
+    const frames = await until(s, 15, (_i, f) => (u0(f) === 128 ? decodeStamp(f)!.seq : undefined));
+    expect(errors[0]).toMatch(/worker stopped \(probe crashed on purpose\); restarting in 100 ms/);
+    await new Promise<void>((resolve) => s.on('node.error', () => resolve()));
+    expect(errors[1]).toMatch(/restarting in 200 ms/);
+    for (let i = 1; i < frames.length; i++) expect(frames[i]).toBeGreaterThan(frames[i - 1]!);
+  });
+});

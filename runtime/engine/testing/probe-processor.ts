@@ -6,17 +6,25 @@ import type { FrameProcessor, ProcessorFactory } from '../../pipelines/types';
  * what it received into the frame, so a test reads it from the output. Luma row 100 onwards is
  * filled with round(strength·255); chroma with 128 + the number of prompts it was given.
  * A `seed` of 1_000_000 + N delays loading by N ms (warming tests); 2_000_000 + N makes every
- * frame take N ms (drop tests).
+ * frame take N ms (drop tests); 3_000_000 + N throws an uncaught error after N frames (crash tests).
  */
 export const createProcessor: ProcessorFactory = async (ctx) => {
   let strength = typeof ctx.params.strength === 'number' ? ctx.params.strength : 0.5;
   const seed = typeof ctx.params.seed === 'number' ? ctx.params.seed : 0;
   const loadMs = seed >= 1_000_000 && seed < 2_000_000 ? seed - 1_000_000 : 0;
-  const frameMs = seed >= 2_000_000 ? seed - 2_000_000 : 0;
+  const frameMs = seed >= 2_000_000 && seed < 3_000_000 ? seed - 2_000_000 : 0;
+  const crashAfter = seed >= 3_000_000 ? seed - 3_000_000 : 0;
+  let processed = 0;
   if (loadMs) await new Promise((r) => setTimeout(r, loadMs));
   const processor: FrameProcessor = {
     async process(input, extras) {
       if (frameMs) await new Promise((r) => setTimeout(r, frameMs));
+      if (crashAfter && ++processed === crashAfter) {
+        // Outside the processor's call: an uncaught exception that ends the worker thread.
+        setTimeout(() => {
+          throw new Error('probe crashed on purpose');
+        }, 0);
+      }
       const data = input.data.slice();
       const p = i420Planes(input.width, input.height);
       data.fill(Math.round(strength * 255), Math.min(p.u, 100 * input.width), p.u);
