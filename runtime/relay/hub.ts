@@ -34,7 +34,11 @@ export class RemoteHub {
     );
   }
 
+  private closed = false;
+
   private post(msg: FromHub): void {
+    // Links may still report (a last frame, a state) while the server shuts the hub down.
+    if (this.closed) return;
     this.channel.postMessage(msg);
   }
 
@@ -119,6 +123,7 @@ export class RemoteHub {
   /** Stops listening and closes the Scope-server links (relay links belong to the client). */
   async close(): Promise<void> {
     for (const u of this.unsubscribe) u();
+    this.closed = true;
     this.channel.close();
     await Promise.all(
       [...this.routes.values()].map((r) => (r.kind === 'scope' ? r.link.close() : Promise.resolve())),

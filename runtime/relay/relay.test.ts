@@ -196,4 +196,37 @@ describe('relay between two runtimes', () => {
       expect([...idx].sort((a, b) => a - b)).toEqual(idx);
     }
   }, 60_000);
+
+  it('drives a Scope-compatible server at remote_url (Patchbay in plain mode): load, offer, stream gray', async () => {
+    // The local runtime's own plain HTTP API stands in for a Scope server.
+    const patch = patchFromPipelines({
+      pipelineIds: ['gray'],
+      inputMode: 'video',
+      loadParams: { backend: 'remote', remote_url: localUrl },
+    });
+    const offered = await createOfferPeer({ camera: 'sendrecv' });
+    const peer = offered.peer;
+    const received: VideoFrame[] = [];
+    peer.onInputFrame((_i, f) => received.push(f));
+    const answer = await fetch(`${localUrl}/api/v1/webrtc/offer`, {
+      method: 'POST',
+      body: JSON.stringify({ sdp: offered.offerSdp, type: 'offer', initialParameters: { patch } }),
+    });
+    expect(answer.status).toBe(200);
+    await peer.acceptAnswer(((await answer.json()) as { sdp: string }).sdp);
+    const stop = peer.sendFrom(0, 30, (n) => patternFrame(320, 240, n));
+    try {
+      await until(() => received.length > 10 && chromaDistance(received.at(-1)!) < 3, 20_000, 'gray frames');
+      const loaded = (await (await fetch(`${localUrl}/api/v1/pipeline/status`)).json()) as { status: string };
+      expect(loaded.status).toBe('loaded');
+      // Two WebRTC sessions on the server: ours, and the one the remote node opened to it.
+      const metrics = (await (await fetch(`${localUrl}/api/v1/session/metrics`)).json()) as {
+        sessions: Record<string, unknown>;
+      };
+      expect(Object.keys(metrics.sessions).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      stop();
+      await peer.close();
+    }
+  }, 60_000);
 });
