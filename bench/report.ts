@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, hostname, totalmem, platform, release } from 'node:os';
+import { cpus, hostname, loadavg, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import type { BenchReport, Figure, MachineInfo, ScenarioResult } from './types';
 
@@ -25,6 +25,7 @@ export function machineInfo(chromiumPath = '/usr/bin/chromium'): MachineInfo {
     memory_gb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     chromium,
+    load_average_at_start: Math.round(loadavg()[0]! * 100) / 100,
   };
 }
 
@@ -49,7 +50,7 @@ function figureRow(s: ScenarioResult, f: Figure): string {
 export function formatReport(r: BenchReport): string {
   const m = r.machine;
   const lines = [
-    `Patchbay bench — ${r.started_at.slice(0, 10)} — ${m.cpu_model}, ${m.cores} cores, ${m.memory_gb} GiB, ${m.platform}, Node ${m.node}${m.chromium ? `, ${m.chromium}` : ''}${r.options.quick ? ' — QUICK run' : ''}`,
+    `Patchbay bench — ${r.started_at.slice(0, 10)} — ${m.cpu_model}, ${m.cores} cores, ${m.memory_gb} GiB, ${m.platform}, Node ${m.node}${m.chromium ? `, ${m.chromium}` : ''}, load average ${m.load_average_at_start} at start${r.options.quick ? ' — QUICK run' : ''}`,
     '',
     '| # | figure | median | spread (min–max) | runs | floor (same run) | ratio |',
     '|---|---|---|---|---|---|---|',

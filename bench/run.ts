@@ -7,6 +7,8 @@ import { modelsScenario } from './scenarios/models';
 import { passthroughScenario } from './scenarios/passthrough';
 import { liveEditScenario } from './scenarios/live-edit';
 import { editorScenario } from './scenarios/editor';
+import { soakScenario } from './scenarios/soak';
+import { relayScenario } from './scenarios/relay';
 import {
   SkipScenario,
   type BenchOptions,
@@ -23,6 +25,8 @@ export const SCENARIOS: readonly Scenario[] = [
   liveEditScenario,
   compileScenario,
   editorScenario,
+  soakScenario,
+  relayScenario,
 ];
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -129,6 +133,7 @@ export async function runBench(
   o: BenchOptions,
 ): Promise<{ report: BenchReport; paths: { latest: string; dated: string } }> {
   const started = new Date();
+  const machine = machineInfo();
   const t0 = performance.now();
   const done = new Map<string, ScenarioResult>();
   const scenarios = selectedScenarios(o);
@@ -165,7 +170,7 @@ export async function runBench(
     started_at: started.toISOString(),
     finished_at: new Date().toISOString(),
     duration_s: Math.round((performance.now() - t0) / 100) / 10,
-    machine: machineInfo(),
+    machine,
     options: {
       scenarios: scenarios.map((s) => s.id),
       quick: o.quick,

@@ -74,6 +74,8 @@ export interface MachineInfo {
   memory_gb: number;
   node: string;
   chromium: string | null;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  load_average_at_start: number;
 }
 
 export interface BenchReport {
