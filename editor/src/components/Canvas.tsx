@@ -49,12 +49,27 @@ export function Canvas({ onQuickAdd, onPaneMouse, onOpenGallery }: CanvasProps) 
   const [dragging, setDragging] = useState<Map<string, { x: number; y: number }>>(new Map());
   const cache = useRef(new Map<string, FlowNode>());
 
+  // React Flow measures nodes and reports sizes as `dimensions` changes; kept here so the
+  // minimap and fitView know each node's size (they read `measured` from the nodes we pass).
+  const [sizes, setSizes] = useState<Map<string, { width: number; height: number }>>(new Map());
+  const sized = useRef(new Map<FlowNode, FlowNode & { measured?: { width: number; height: number } }>());
+
   const nodes = useMemo(() => {
     const list = toFlowNodes(patch, registry, selectedNodes, cache.current);
     cache.current = new Map(list.map((n) => [n.id, n]));
-    if (!dragging.size) return list;
-    return list.map((n) => (dragging.has(n.id) ? { ...n, position: dragging.get(n.id)! } : n));
-  }, [patch, selectedNodes, dragging]);
+    const nextSized = new Map<FlowNode, FlowNode & { measured?: { width: number; height: number } }>();
+    const withSizes = list.map((n) => {
+      const size = sizes.get(n.id);
+      if (!size) return n;
+      const prev = sized.current.get(n);
+      const node = prev && prev.measured === size ? prev : { ...n, measured: size };
+      nextSized.set(n, node);
+      return node;
+    });
+    sized.current = nextSized;
+    if (!dragging.size) return withSizes;
+    return withSizes.map((n) => (dragging.has(n.id) ? { ...n, position: dragging.get(n.id)! } : n));
+  }, [patch, selectedNodes, dragging, sizes]);
   const edges = useMemo(() => toFlowEdges(patch, registry, selectedEdges), [patch, selectedEdges]);
 
   // React Flow asks for selection as change records; the store holds the selection.
@@ -90,6 +105,16 @@ export function Canvas({ onQuickAdd, onPaneMouse, onOpenGallery }: CanvasProps) 
         changes.filter((c) => c.type === 'select'),
         'nodes',
       );
+      const dims = changes.filter((c) => c.type === 'dimensions' && c.dimensions);
+      if (dims.length) {
+        setSizes((prev) => {
+          const m = new Map(prev);
+          for (const c of dims)
+            if (c.type === 'dimensions' && c.dimensions)
+              m.set(c.id, { width: c.dimensions.width, height: c.dimensions.height });
+          return m;
+        });
+      }
       const next = new Map(dragging);
       const finished = new Map<string, { x: number; y: number }>();
       for (const c of changes) {

@@ -1,4 +1,4 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { NodeStats } from '../../../runtime/protocol';
 import { useEditor } from '../app/context';
@@ -39,7 +39,10 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
   const diagnostics = useEditor((s) => s.diagnostics);
   const compileErrors = diagnostics.filter((d) => d.node === id);
   const stream = useEditor((s) => s.streams[id]);
-  const params = keyParams(node, def);
+  // Zoomed far out, bodies are too small to read: draw only the frame and ports (much less DOM
+  // for big patches; the selector changes only when crossing the threshold).
+  const compact = useFlowStore((s) => s.transform[2] < 0.45);
+  const params = compact ? [] : keyParams(node, def);
   const problems = [
     ...compileErrors.map((e) => (e.hint ? `${e.message} — ${e.hint}` : e.message)),
     ...(runtimeError ? [runtimeError] : []),
@@ -47,7 +50,7 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
   const rows = Math.max(ports.inputs.length, ports.outputs.length);
   return (
     <div
-      className={`pb-node cat-${def?.category ?? 'unknown'}${selected ? ' selected' : ''}${problems.length ? ' has-error' : ''}`}
+      className={`pb-node cat-${def?.category ?? 'unknown'}${selected ? ' selected' : ''}${problems.length ? ' has-error' : ''}${compact ? ' compact' : ''}${stats ? ` st-${stats.status}` : ''}`}
       data-testid={`node-${id}`}
       data-type={node.type}
     >
@@ -66,12 +69,12 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
               data-testid={`port-${id}-in-${p.name}`}
               title={`${p.name} (${p.type})${p.required ? ', required' : ''}: ${p.description}`}
             />
-            <span className="port-label">{p.name}</span>
+            {!compact && <span className="port-label">{p.name}</span>}
           </div>
         ))}
         {ports.outputs.map((p, i) => (
           <div key={`out-${p.name}`} className="port-row out" style={{ top: i * 22 }}>
-            <span className="port-label">{p.name}</span>
+            {!compact && <span className="port-label">{p.name}</span>}
             <Handle
               type="source"
               position={Position.Right}
@@ -93,7 +96,7 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
           ))}
         </dl>
       )}
-      {node.type === 'output' && (
+      {node.type === 'output' && !compact && (
         <div className="pb-node-video">
           {stream ? (
             <VideoView stream={stream} testId={`node-video-${id}`} />
@@ -102,7 +105,7 @@ export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps
           )}
         </div>
       )}
-      <Badge id={id} stats={stats} />
+      {!compact && <Badge id={id} stats={stats} />}
       {problems.length > 0 && (
         <div className="pb-node-error" data-testid={`node-error-${id}`}>
           {problems.map((p, i) => (
