@@ -91,6 +91,19 @@ describe.skipIf(!haveChromium)('every example patch plays through the fixture', 
       expect(Object.entries(after.nodes).filter(([, n]) => n.status === 'error')).toEqual([]);
       const pixels = await player.sampleOutput();
       expect(pixels.width).toBeGreaterThan(0);
+      if (Object.keys(after.timelines).length) {
+        // Seeking moves the timeline (and its reported time) to the new place.
+        expect((await player.seek(6)).length).toBeGreaterThan(0);
+        await expect
+          .poll(async () => (await player.stats()).time, { timeout: 5_000 })
+          .toBeGreaterThanOrEqual(6);
+      }
+      const pipeline =
+        after.outputs.length && Object.keys(after.nodes).find((id) => id === 'edges' || id === 'tint');
+      if (pipeline) {
+        await player.setParam(pipeline, 'strength', 0.3);
+        await expect(player.setParam('no-such-node', 'strength', 1)).rejects.toThrow(/no-such-node/);
+      }
     } finally {
       await player.close();
     }
