@@ -339,13 +339,22 @@ export class Engine implements EngineContext {
 
   private deliverOutput(id: string, frame: VideoFrame): void {
     const index = this.outputTrack.get(id);
-    if (index !== undefined) for (const cb of this.outputListeners) cb(index, frame);
+    if (index !== undefined) for (const cb of this.outputListeners) this.guard(id, () => cb(index, frame));
     this.deliverSink(id, frame);
   }
 
   private deliverSink(id: string, frame: VideoFrame): boolean {
-    for (const cb of this.sinkListeners) cb(id, frame);
+    for (const cb of this.sinkListeners) this.guard(id, () => cb(id, frame));
     return this.sinkListeners.size > 0;
+  }
+
+  /** A consumer's bug (an encoder, a recorder) is logged; it never stops the frame flow. */
+  private guard(node: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.log(`[${node}] a frame consumer threw: ${(error as Error).message}`);
+    }
   }
 
   private applyRouting(plan: Plan): void {

@@ -18,6 +18,8 @@ import { NodeMeter } from './stats';
  */
 
 type Io = typeof import('../io');
+/** Most frames kept for a sink while runtime/io loads (about a quarter second at 30 fps). */
+const EARLY_FRAMES = 8;
 let ioModule: Promise<Io> | null = null;
 const loadIo = (): Promise<Io> => (ioModule ??= import('../io'));
 
@@ -131,6 +133,8 @@ export class IoSinkRuntime implements NodeRuntime {
     return this.node.id;
   }
 
+  private loading = true;
+
   start(): void {
     void loadIo()
       .then((io) => {
@@ -141,6 +145,12 @@ export class IoSinkRuntime implements NodeRuntime {
       .catch((error: unknown) => {
         this.failure = describe(error);
         this.ctx.nodeError(this.id, this.failure, false);
+      })
+      .finally(() => {
+        this.loading = false;
+        const now = this.ctx.clock.now();
+        for (const f of this.early.splice(0)) this.deliver(f, now);
+        this.ctx.kick();
       });
   }
 
@@ -156,8 +166,19 @@ export class IoSinkRuntime implements NodeRuntime {
   }
 
   protected deliver(frame: VideoFrame, now: number): void {
+    if (this.loading) {
+      this.hold(frame);
+      return;
+    }
     const t0 = performance.now();
     if (this.sink?.send(frame)) this.meter.noteOut(now, performance.now() - t0);
+  }
+
+  /** Frames that arrive while runtime/io loads (a source's first frame comes at once) wait here. */
+  private readonly early: VideoFrame[] = [];
+  private hold(frame: VideoFrame): void {
+    this.early.push(frame);
+    if (this.early.length > EARLY_FRAMES) this.early.shift();
   }
 
   update(params: Record<string, unknown>): void {
@@ -168,7 +189,8 @@ export class IoSinkRuntime implements NodeRuntime {
     await this.sink?.close();
   }
   busy(): boolean {
-    return false;
+    // Deterministic playback waits until the sink exists, so every frame reaches it.
+    return this.ctx.fixed && this.loading && !this.stopped;
   }
   stats(now: number): NodeStats {
     if (this.failure) return this.meter.snapshot(now, 'error', 0, 0, this.failure);
@@ -204,9 +226,12 @@ export class RecordRuntime extends IoSinkRuntime {
     if (this.node.params.recording !== false) this.recorder?.start();
   }
 
-  protected override deliver(frame: VideoFrame, now: number): void {
-    super.deliver(frame, now);
-    this.alsoDeliver(this.id, frame);
+  override receive(port: string, h: FrameHandle): void {
+    super.receive(port, h);
+    if (this.stopped || port !== 'video') return;
+    // Session listeners (the recordings API, `play`) see the frame too.
+    const view = this.ctx.pool.view(h);
+    this.alsoDeliver(this.id, { ...view, data: view.data.slice() });
   }
 
   override update(params: Record<string, unknown>): void {
@@ -242,13 +267,25 @@ export class OutputIoRuntime extends OutputRuntime {
   private readonly sinks: VideoSinkAdapter[] = [];
   private readonly sinkErrors: string[] = [];
 
+  private loading = true;
+
   override start(): void {
     super.start();
     void loadIo()
       .then((io) => {
         if (!this.stopped) this.openIo(io);
       })
-      .catch((error: unknown) => this.sinkErrors.push(`video I/O could not load: ${describe(error)}`));
+      .catch((error: unknown) => this.sinkErrors.push(`video I/O could not load: ${describe(error)}`))
+      .finally(() => {
+        this.loading = false;
+        for (const f of this.early.splice(0)) this.toSinks(f);
+        this.ctx.kick();
+      });
+  }
+
+  override busy(): boolean {
+    // Deterministic playback waits for the recorder and sinks, so a recording misses nothing.
+    return this.ctx.fixed && this.loading && !this.stopped;
   }
 
   private openIo(io: Io): void {
@@ -276,10 +313,22 @@ export class OutputIoRuntime extends OutputRuntime {
     if (this.node.params.record === true) this.recorder.start();
   }
 
+  private readonly early: VideoFrame[] = [];
+
   override receive(port: string, h: FrameHandle): void {
     super.receive(port, h);
     const frame = this.latest;
     if (this.stopped || port !== 'video' || !frame) return;
+    if (this.loading) {
+      // runtime/io is still loading: keep the first frames for the recorder and sinks.
+      this.early.push(frame);
+      if (this.early.length > EARLY_FRAMES) this.early.shift();
+      return;
+    }
+    this.toSinks(frame);
+  }
+
+  private toSinks(frame: VideoFrame): void {
     for (const s of this.sinks) s.send(frame);
     this.recorder?.send(frame);
   }

@@ -279,7 +279,15 @@ export class PipelineRuntime extends BaseRuntime {
       this.ctx.pool,
       {
         message: (msg) => {
-          if (this.host === host) this.onMessage(msg);
+          if (this.host !== host) return;
+          try {
+            this.onMessage(msg);
+          } catch (error) {
+            // An engine bug must not take the process (and every other session) down.
+            this.status = 'error';
+            this.message = `internal error: ${(error as Error).message}`;
+            this.ctx.nodeError(this.id, this.message, true);
+          }
         },
         exit: (info) => {
           if (this.host === host) this.onExit(info);

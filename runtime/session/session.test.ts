@@ -210,3 +210,25 @@ describe('session', () => {
     expect(m.poolSlots).toBe(base.poolSlots);
   }, 60_000);
 });
+
+describe('session edits and consumers', () => {
+  it('applies a live param from a patch edit on the next frame, and survives a throwing consumer', async () => {
+    const s = session(withPipeline('passthrough', { strength: 0.5 }), {
+      clockMode: 'fixed',
+      processorModule: PROBE,
+      log: () => undefined,
+    });
+    s.onOutputFrame(() => {
+      throw new Error('encoder bug');
+    });
+    let edit: Promise<unknown> | null = null;
+    const got = frames(s, 6, (_f, i) => {
+      if (i === 2) edit = s.applyChanges([{ op: 'node.params', id: 'fx', params: { strength: 1 } }]);
+    });
+    await s.start();
+    const luma = (await got).map((f) => f.data[120 * f.width + 5]);
+    expect(luma).toEqual([128, 128, 128, 255, 255, 255]);
+    expect(await edit).toMatchObject({ ok: true, revision: 1 });
+    expect(s.patch().nodes.find((n) => n.id === 'fx')!.params.strength).toBe(1);
+  });
+});

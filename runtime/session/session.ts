@@ -266,11 +266,11 @@ class Session implements EngineSession {
     });
     this.running = engine;
     engine.onOutputFrame((index, frame) => {
-      for (const cb of this.outputListeners) cb(index, frame);
+      for (const cb of this.outputListeners) this.guard('output frame', () => cb(index, frame));
     });
     engine.onSinkFrame((node, frame) => {
       this.latest.set(node, frame);
-      for (const cb of this.sinkListeners) cb(node, frame);
+      for (const cb of this.sinkListeners) this.guard('sink frame', () => cb(node, frame));
     });
     engine.start();
     for (const p of this.pendingParams.splice(0)) this.setParameters(p);
@@ -412,13 +412,16 @@ class Session implements EngineSession {
   }
 
   private emit<K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]): void {
-    for (const cb of this.listeners.get(event) ?? []) {
-      try {
-        (cb as (p: SessionEvents[K]) => void)(payload);
-      } catch (error) {
-        // A listener's bug must not stop the show.
-        this.log(`session ${this.id}: a "${event}" listener threw: ${(error as Error).message}`);
-      }
+    for (const cb of this.listeners.get(event) ?? [])
+      this.guard(event, () => (cb as (p: SessionEvents[K]) => void)(payload));
+  }
+
+  /** Runs one listener; its bug is logged and never stops the show or the other listeners. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.log(`session ${this.id}: a "${what}" listener threw: ${(error as Error).message}`);
     }
   }
 
