@@ -1,0 +1,211 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStamp, type VideoFrame } from '../../nodes';
+import type { Patch } from '../../patches';
+import { defaultCapabilities } from '../compile';
+import { createSession, type EngineSession } from '../session';
+import { readVideoFile } from './webm/reader';
+
+/**
+ * The I/O node runtimes inside real sessions (runtime/engine's io-runtimes.ts): the Record node
+ * and the Output's `record` param write WebM beside the assets folder; an NDI node without the
+ * library shows why and the rest of the patch runs; with the stand-in library, one session's
+ * NDI send feeds another session's NDI receive.
+ */
+
+const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({
+  id,
+  type,
+  version: 1,
+  params,
+  position: { x: 0, y: 0 },
+});
+const edge = (from: string, to: string) => ({
+  id: `${from}-${to}`,
+  from: { node: from, port: 'video' },
+  to: { node: to, port: 'video' },
+});
+const patch = (nodes: Patch['nodes'], edges: Patch['edges']): Patch => ({
+  format: 'patchbay',
+  format_version: 1,
+  metadata: { name: 't', created_at: '2025-01-01T00:00:00Z', app_version: '0.1.0' },
+  nodes,
+  edges,
+});
+const cam = () => node('cam', 'camera', { source_mode: 'test_pattern', width: 64, height: 64, fps: 30 });
+
+let tmp = '';
+let assets = '';
+const sessions: EngineSession[] = [];
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'pb-sio-'));
+  assets = join(tmp, 'assets');
+  mkdirSync(assets);
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.dispose()));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function session(p: Patch, extra: Partial<Parameters<typeof createSession>[0]> = {}): EngineSession {
+  const s = createSession({ patch: p, capabilities: defaultCapabilities(), assetsDir: assets, ...extra });
+  sessions.push(s);
+  return s;
+}
+
+function sinkFrames(s: EngineSession, nodeId: string, n: number): Promise<VideoFrame[]> {
+  return new Promise((resolve) => {
+    const got: VideoFrame[] = [];
+    const off = s.onSinkFrame((id, f) => {
+      if (id !== nodeId || got.length >= n) return;
+      got.push(f);
+      if (got.length === n) {
+        off();
+        resolve(got);
+      }
+    });
+  });
+}
+
+const recordings = (prefix: string) =>
+  readdirSync(join(tmp, 'recordings'))
+    .filter((f) => f.startsWith(`${prefix}-`) && f.endsWith('.webm'))
+    .map((f) => join(tmp, 'recordings', f));
+
+describe('I/O nodes in sessions', () => {
+  it('a Record node writes what it saw; turning `recording` off finishes the file', async () => {
+    const s = session(
+      patch(
+        [cam(), node('rec', 'record', { filename: 'take' }), node('out', 'output')],
+        [edge('cam', 'rec'), edge('cam', 'out')],
+      ),
+      {
+        clockMode: 'fixed',
+      },
+    );
+    const seen = sinkFrames(s, 'rec', 45);
+    await s.start();
+    const frames = await seen;
+    await s.applyChanges([{ op: 'node.params', id: 'rec', params: { recording: false } }]);
+    const files = recordings('take');
+    expect(files).toHaveLength(1);
+    const file = readVideoFile(files[0]!);
+    // Frames recorded before the toggle landed: at least the 45 seen, all in order, 30 fps apart.
+    expect(file.frames.length).toBeGreaterThanOrEqual(45);
+    expect(file.frameDurationMs).toBeCloseTo(1000 / 30, 3);
+    expect(file.durationMs).toBeCloseTo((file.frames.length * 1000) / 30, 0);
+    expect(decodeStamp(frames[0]!)?.seq).toBe(0);
+    expect(s.stats().rec).toMatchObject({ status: 'idle' });
+  });
+
+  it("the Output's record param records while on, named after the output", async () => {
+    const s = session(
+      patch([cam(), node('out', 'output', { name: 'main', record: true })], [edge('cam', 'out')]),
+      { clockMode: 'fixed' },
+    );
+    const seen = sinkFrames(s, 'out', 30);
+    await s.start();
+    await seen;
+    expect(s.stats().out!.message).toMatch(/recording to .*main-.*\.webm/);
+    await s.stop();
+    const files = recordings('main');
+    expect(files).toHaveLength(1);
+    expect(readVideoFile(files[0]!).frames.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('without the NDI runtime: the NDI node says why with the install hint, the Output sink too, and the rest runs', async () => {
+    const s = session(
+      patch(
+        [
+          cam(),
+          node('out', 'output', {
+            sinks: { ndi: { enabled: true, name: 'X' }, spout: { enabled: true, name: 'Y' } },
+          }),
+          node('ndi', 'ndi', { direction: 'send', name: 'X' }),
+        ],
+        [edge('cam', 'out'), edge('cam', 'ndi')],
+      ),
+    );
+    const errors: string[] = [];
+    s.on('node.error', (e) => errors.push(`${e.node}: ${e.message}`));
+    const seen = sinkFrames(s, 'out', 5);
+    await s.start();
+    await seen;
+    const stats = s.stats();
+    expect(stats.ndi!.status === 'disabled' || stats.ndi!.status === 'error').toBe(true);
+    expect(stats.ndi!.message).toMatch(/NDI/);
+    await new Promise((r) => setTimeout(r, 50));
+    const out = s.stats().out!;
+    expect(out.message).toMatch(/Spout sink: Spout exists on Windows only/);
+    if (process.platform !== 'win32') expect(errors.join('\n')).toMatch(/Spout exists on Windows only/);
+  });
+});
+
+const here = dirname(fileURLToPath(import.meta.url));
+function compiler(): string | null {
+  for (const cc of ['cc', 'gcc', 'clang']) {
+    try {
+      execFileSync(cc, ['--version'], { stdio: 'ignore' });
+      return cc;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+const cc = compiler();
+if (!cc) console.warn('NDI session test skipped: no C compiler for the stand-in library');
+
+describe.skipIf(!cc)('NDI between two sessions (stand-in library)', () => {
+  it("one session's NDI send feeds another session's NDI receive", async () => {
+    const dir = join(tmp, 'ndi');
+    mkdirSync(dir);
+    execFileSync(cc!, [
+      '-shared',
+      '-fPIC',
+      '-O1',
+      '-pthread',
+      '-o',
+      join(dir, 'libndi.so.6'),
+      join(here, 'ndi/test/fake-ndi.c'),
+    ]);
+    const before = process.env.NDI_RUNTIME_DIR_V6;
+    process.env.NDI_RUNTIME_DIR_V6 = dir;
+    try {
+      const caps = defaultCapabilities({ ndi: true });
+      const sender = session(
+        patch(
+          [cam(), node('tx', 'ndi', { direction: 'send', name: 'Stage' }), node('out', 'output')],
+          [edge('cam', 'tx'), edge('cam', 'out')],
+        ),
+        { capabilities: caps },
+      );
+      const receiver = session(
+        patch(
+          [node('rx', 'ndi', { direction: 'receive', name: 'Stage' }), node('out', 'output')],
+          [edge('rx', 'out')],
+        ),
+        {
+          capabilities: caps,
+        },
+      );
+      await sender.start();
+      const got = sinkFrames(receiver, 'out', 10);
+      await receiver.start();
+      const frames = await got;
+      const seqs = frames.map((f) => decodeStamp(f)?.seq ?? -1);
+      expect(seqs.every((v) => v >= 0)).toBe(true);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(frames[0]).toMatchObject({ width: 64, height: 64 });
+      expect(receiver.stats().rx!.status).toBe('running');
+      expect(sender.stats().tx!.status).toBe('running');
+    } finally {
+      if (before === undefined) delete process.env.NDI_RUNTIME_DIR_V6;
+      else process.env.NDI_RUNTIME_DIR_V6 = before;
+    }
+  });
+});
