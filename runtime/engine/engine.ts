@@ -285,7 +285,13 @@ export class Engine implements EngineContext {
       for (const w of this.loadWaiters.splice(0)) w();
     if (!this.fixed || this.stepScheduled || this.stopped || !this.started) return;
     this.stepScheduled = true;
-    const hasSource = this.plan.nodes.some((n) => n.category === 'source' && !n.disabled);
+    // Sources that make frames on the clock (a client's camera track does not).
+    const hasSource = this.plan.nodes.some(
+      (n) =>
+        !n.disabled &&
+        ((n.type === 'camera' && n.params.source_mode !== 'camera') ||
+          (n.type === 'pipeline' && !n.streamInputs.video)),
+    );
     // Without a source only ticks are due: step slowly rather than spin a core.
     const step = (): void => {
       this.stepScheduled = false;
