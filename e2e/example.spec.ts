@@ -3,7 +3,7 @@
  * 'patchbay/playwright'; here, inside the repository, the fixture is imported by path.
  * Run: npx playwright test -c e2e/playwright.config.ts
  */
-import { test, expect } from '../runtime/playwright';
+import { test, expect } from 'patchbay/playwright';
 
 test.describe('the effects example', () => {
   // The fixture starts `patchbay serve` on a free port for this worker (or set patchbayUrl).
