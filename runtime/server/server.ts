@@ -175,6 +175,8 @@ export function createServer(options: ServerOptions): PatchbayServer {
     bodyLimit: opts.maxJsonBytes,
     routerOptions: { maxParamLength: 500 },
     return503OnClosing: true,
+    // On shutdown, drop keep-alive and half-open connections instead of waiting for clients.
+    forceCloseConnections: true,
   });
 
   // Bodies are kept as bytes and parsed by the routes with size/depth caps (json.ts): the
@@ -217,6 +219,13 @@ export function createServer(options: ServerOptions): PatchbayServer {
       }
     }
     return undefined;
+  });
+
+  // An upgrade request answered with plain HTTP (refused Host, Origin or token) leaves a socket
+  // that Node no longer tracks as an HTTP connection: end it, or it would hold close() forever.
+  app.addHook('onResponse', async (req) => {
+    if (req.headers.upgrade && !req.raw.socket.destroyed && req.raw.socket.listenerCount('data') === 0)
+      req.raw.socket.destroy();
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {

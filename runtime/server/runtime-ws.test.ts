@@ -1,0 +1,159 @@
+/**
+ * The editor's protocol end to end with the real session engine: token-gated WebSocket,
+ * patch.load → session.start → state/stats, then WebRTC attached with
+ * `initialParameters.patchbay_session`; closing the socket ends the session and its peer.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOfferPeer } from '../media';
+import type { RuntimeServerMessage } from '../protocol';
+import { createSession } from '../session';
+import { mediaPeerFactory } from './media';
+import { createServer, type PatchbayServer } from './server';
+
+let dir: string;
+let server: PatchbayServer;
+let url: string;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const patch = JSON.parse(
+  readFileSync(join(__dirname, '../../patches/examples/test-pattern-gray.patch'), 'utf8'),
+) as unknown;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pb-ws-'));
+  server = createServer({
+    port: 0,
+    dataDir: dir,
+    log: () => {},
+    createSession: (o) => createSession(o),
+    createPeer: mediaPeerFactory(),
+  });
+  url = await server.listen();
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; msgs: RuntimeServerMessage[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/runtime${query}`, { headers });
+    const msgs: RuntimeServerMessage[] = [];
+    ws.on('message', (d) => msgs.push(JSON.parse(String(d)) as RuntimeServerMessage));
+    ws.once('open', () => resolve({ ws, msgs }));
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      reject(new Error(`HTTP ${res.statusCode}`));
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function waitMsg(
+  msgs: RuntimeServerMessage[],
+  pred: (m: RuntimeServerMessage) => boolean,
+  ms = 10_000,
+) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const m = msgs.find(pred);
+    if (m) return m;
+    if (Date.now() > end)
+      throw new Error(`no matching message in ${JSON.stringify(msgs.map((x) => x.type))}`);
+    await sleep(20);
+  }
+}
+
+describe('/api/v1/runtime', () => {
+  it('refuses a missing or wrong token and a foreign Origin', async () => {
+    await expect(open('')).rejects.toThrow('HTTP 401');
+    await expect(open('?token=wrong')).rejects.toThrow('HTTP 401');
+    await expect(open(`?token=${server.token}`, { origin: 'https://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
+  });
+
+  it('runs the editor session and attaches WebRTC to it; closing the socket ends both', async () => {
+    const { ws, msgs } = await open(`?token=${server.token}`, { origin: 'http://127.0.0.1:5173' });
+    const hello = (await waitMsg(msgs, (m) => m.type === 'hello')) as Extract<
+      RuntimeServerMessage,
+      { type: 'hello' }
+    >;
+
+    ws.send('not json');
+    await waitMsg(msgs, (m) => m.type === 'ack' && !m.ok && /JSON/.test(m.error ?? ''));
+    ws.send(JSON.stringify({ type: 'bogus', requestId: 'b' }));
+    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'b' && !m.ok);
+    ws.send(
+      JSON.stringify({
+        type: 'patch.change',
+        changes: [{ op: 'node.params', id: 'gray', params: {} }],
+        requestId: 'early',
+      }),
+    );
+    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'early' && !m.ok);
+
+    ws.send(JSON.stringify({ type: 'patch.load', patch, requestId: 'load' }));
+    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'load' && m.ok);
+    ws.send(JSON.stringify({ type: 'session.start', requestId: 'start' }));
+    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'start' && m.ok);
+    await waitMsg(msgs, (m) => m.type === 'state' && m.state === 'running');
+
+    const { peer, offerSdp } = await createOfferPeer({ camera: 'recvonly' }, { log: () => {} });
+    const r = await fetch(`${url}/api/v1/webrtc/offer`, {
+      method: 'POST',
+      body: JSON.stringify({
+        sdp: offerSdp,
+        type: 'offer',
+        initialParameters: { patchbay_session: hello.sessionId },
+      }),
+    });
+    const answer = (await r.json()) as { sdp: string; sessionId: string };
+    expect(r.status).toBe(200);
+    await peer.acceptAnswer(answer.sdp);
+    let frames = 0;
+    peer.onInputFrame(() => frames++);
+    const end = Date.now() + 10_000;
+    while (frames < 10 && Date.now() < end) await sleep(20);
+    expect(frames).toBeGreaterThanOrEqual(10);
+
+    // A live edit while running.
+    ws.send(
+      JSON.stringify({
+        type: 'patch.change',
+        changes: [{ op: 'node.params', id: 'gray', params: { strength: 0.9 } }],
+        requestId: 'edit',
+      }),
+    );
+    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'edit');
+    await waitMsg(msgs, (m) => m.type === 'stats', 5000);
+
+    // Closing the peer keeps the editor session.
+    expect((await fetch(`${url}/api/v1/webrtc/offer/${answer.sessionId}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    await peer.close();
+    expect(server.sessions.metrics()).toMatchObject({ sessions: 1, peers: 0 });
+
+    ws.close();
+    const stop = Date.now() + 5000;
+    while (server.sessions.metrics().sessions > 0 && Date.now() < stop) await sleep(20);
+    expect(server.sessions.metrics()).toMatchObject({ sessions: 0, peers: 0 });
+  }, 40_000);
+
+  it('an offer naming an unknown editor session is 404', async () => {
+    const { offerSdp, peer } = await createOfferPeer({ camera: 'recvonly' }, { log: () => {} });
+    const r = await fetch(`${url}/api/v1/webrtc/offer`, {
+      method: 'POST',
+      body: JSON.stringify({ sdp: offerSdp, type: 'offer', initialParameters: { patchbay_session: 'nope' } }),
+    });
+    expect(r.status).toBe(404);
+    await peer.close();
+  });
+});
