@@ -4,6 +4,13 @@ import type { PromptControl, VaceControl } from '../pipelines/types';
 import type { NodeStats } from '../protocol';
 import type { PlanNode } from '../compile';
 
+/** Control values for one frame of a pipeline, and what was dropped from them (shown on the node). */
+export interface Controls {
+  prompts?: PromptControl;
+  vace?: VaceControl;
+  warnings?: string[];
+}
+
 /** What every node runtime can reach of its engine. */
 export interface EngineContext {
   readonly pool: FramePool;
@@ -19,7 +26,7 @@ export interface EngineContext {
   /** Hands one reference of `h` to every node fed by `from`'s video output. */
   emit(from: string, h: FrameHandle): void;
   /** Control values for a pipeline's next frame (prompts from a timeline or the data channel, VACE). */
-  controlsFor(node: string): { prompts?: PromptControl; vace?: VaceControl };
+  controlsFor(node: string): Controls;
   nodeError(node: string, message: string, recoverable: boolean): void;
   /** Something finished: in fixed mode the engine may take its next step. */
   kick(): void;

@@ -1,5 +1,10 @@
-import { TimelinePlayer, type TimelineEntryInput, type TimelineMessage } from '../../nodes';
-import type { PromptControl, VaceControl } from '../pipelines/types';
+import {
+  TimelinePlayer,
+  type TimelineEntryInput,
+  type TimelineMessage,
+  type VaceParamsInput,
+} from '../../nodes';
+import type { PromptControl } from '../pipelines/types';
 import type { NodeStats } from '../protocol';
 import type { PlanNode } from '../compile';
 import type { EngineContext, NodeRuntime } from './context';
@@ -140,15 +145,17 @@ export class VaceRuntime implements NodeRuntime {
     return this.node.id;
   }
 
-  control(): VaceControl {
+  /** The node's params as nodes/vace's `vaceConditioning` takes them. */
+  control(): VaceParamsInput {
     const p = this.node.params;
-    return {
-      ref_images: Array.isArray(p.ref_images) ? (p.ref_images as string[]) : [],
-      context_scale: typeof p.context_scale === 'number' ? p.context_scale : 1,
-      use_input_video: p.use_input_video !== false,
-      first_frame_image: typeof p.first_frame_image === 'string' ? p.first_frame_image : '',
-      last_frame_image: typeof p.last_frame_image === 'string' ? p.last_frame_image : '',
-    };
+    const out: VaceParamsInput = {};
+    if (Array.isArray(p.ref_images))
+      out.ref_images = p.ref_images.filter((r): r is string => typeof r === 'string');
+    if (typeof p.context_scale === 'number') out.context_scale = p.context_scale;
+    if (typeof p.use_input_video === 'boolean') out.use_input_video = p.use_input_video;
+    if (typeof p.first_frame_image === 'string') out.first_frame_image = p.first_frame_image;
+    if (typeof p.last_frame_image === 'string') out.last_frame_image = p.last_frame_image;
+    return out;
   }
 
   receive(): void {}

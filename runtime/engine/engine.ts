@@ -1,11 +1,11 @@
-import type { VideoFrame } from '../../nodes';
+import { vaceConditioning, type VaceParamsInput, type VideoFrame } from '../../nodes';
 import type { PortRef } from '../../patches';
 import type { Plan, PlanDiff, PlanNode } from '../compile';
 import { ManualClock } from '../clock';
 import type { PromptControl, VaceControl } from '../pipelines/types';
 import type { NodeStats } from '../protocol';
 import type { Clock, SessionEvents } from './api';
-import type { EngineContext, NodeRuntime } from './context';
+import type { Controls, EngineContext, NodeRuntime } from './context';
 import { TimelineRuntime, VaceRuntime } from './controls';
 import { FramePool, type FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
@@ -236,9 +236,9 @@ export class Engine implements EngineContext {
     this.pool.release(h);
   }
 
-  controlsFor(id: string): { prompts?: PromptControl; vace?: VaceControl } {
+  controlsFor(id: string): Controls {
     const node = this.nodes.get(id)?.node;
-    const out: { prompts?: PromptControl; vace?: VaceControl } = {};
+    const out: Controls = {};
     if (!node) return out;
     const channel = this.channelPrompts.get(id);
     const tlRef = node.controlInputs.prompts;
@@ -251,18 +251,15 @@ export class Engine implements EngineContext {
     const vaceNode = vaceRef ? this.nodes.get(vaceRef.node) : undefined;
     const override = this.channelVace.get(id);
     if (override?.enabled !== false && (vaceNode instanceof VaceRuntime || override?.enabled === true)) {
-      const base: VaceControl =
-        vaceNode instanceof VaceRuntime
-          ? vaceNode.control()
-          : {
-              ref_images: [],
-              context_scale: 1,
-              use_input_video: true,
-              first_frame_image: '',
-              last_frame_image: '',
-            };
       const { enabled: _enabled, ...rest } = override ?? {};
-      out.vace = { ...base, ...rest };
+      const params: VaceParamsInput = {
+        ...(vaceNode instanceof VaceRuntime ? vaceNode.control() : {}),
+        ...rest,
+      };
+      // nodes/vace's rules: asset references stay inside the assets folder, the scale is clamped.
+      const c = vaceConditioning(params);
+      if (c.vace) out.vace = c.vace;
+      if (c.warnings.length) out.warnings = c.warnings;
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { blackFrame, testPatternFrame, type VideoFrame } from '../../nodes';
+import { blackFrame, testPatternFrame, vaceConditioning, type VideoFrame } from '../../nodes';
 import type { PlanNode } from '../compile';
 import type { NodeStats, NodeStatus } from '../protocol';
 import type { VideoSourceAdapter } from '../io';
@@ -487,19 +487,27 @@ export class PipelineRuntime extends BaseRuntime {
       now: this.ctx.clock.now(),
     };
     if (controls.prompts) msg.prompts = controls.prompts;
-    if (controls.vace) {
-      msg.vace = controls.vace;
-      if (this.vaceFrame) {
+    if (controls.vace) msg.vace = controls.vace;
+    // Frames on vace_input_frames / _masks go along when nodes/vace's rules accept them (sizes match).
+    if (this.vaceFrame) {
+      const c = vaceConditioning(
+        null,
+        { frame: pool.view(this.vaceFrame), mask: this.vaceMask ? pool.view(this.vaceMask) : null },
+        { width: input.width, height: input.height },
+      );
+      if (c.vaceInputFrame) {
         pool.addRef(this.vaceFrame);
         extras.push(this.vaceFrame);
         msg.vaceInputFrame = this.vaceFrame;
       }
-      if (this.vaceMask) {
+      if (c.vaceInputMask && this.vaceMask) {
         pool.addRef(this.vaceMask);
         extras.push(this.vaceMask);
         msg.vaceInputMask = this.vaceMask;
       }
+      if (c.warnings.length) this.message = c.warnings.join('; ');
     }
+    if (controls.warnings?.length) this.message = controls.warnings.join('; ');
     this.inFlight = { id: msg.id, input, output, extras };
     this.host.postFrame(msg);
   }

@@ -261,3 +261,42 @@ describe('worker crashes', () => {
     for (let i = 1; i < frames.length; i++) expect(frames[i]).toBeGreaterThan(frames[i - 1]!);
   });
 });
+
+describe('VACE', () => {
+  it('sends VACE conditioning and input frames with each frame, keeping asset references inside the assets folder', async () => {
+    const s = session(
+      patch(
+        [
+          cam(),
+          node('vace', 'vace', { ref_images: ['cat.png', '../../etc/passwd'] }),
+          node('fx', 'pipeline', { pipeline_id: 'passthrough' }),
+          node('out', 'output'),
+        ],
+        [
+          edge('cam.video', 'fx.video'),
+          edge('cam.video', 'fx.vace_input_frames'),
+          edge('fx.video', 'out.video'),
+          edge('vace.vace', 'fx.vace'),
+        ],
+      ),
+      { clockMode: 'fixed' },
+    );
+    const tail = (f: VideoFrame) => {
+      const u = i420Planes(f.width, f.height).u;
+      return [f.data[u - 2], f.data[u - 1]];
+    };
+    const got = until(s, 4, (_i, f) => tail(f));
+    await s.start();
+    // One reference image survives; the input frame came along.
+    expect(await got).toEqual([
+      [1, 201],
+      [1, 201],
+      [1, 201],
+      [1, 201],
+    ]);
+    expect(s.stats().fx!.message).toMatch(/not an asset in the assets folder/);
+    expect(s.setParameters({ vace_enabled: false }).applied).toEqual({ vace_enabled: false });
+    const off = await until(s, 2, (_i, f) => tail(f)[1]);
+    expect(off.every((v) => v !== 201)).toBe(true);
+  });
+});

@@ -4,7 +4,8 @@ import type { FrameProcessor, ProcessorFactory } from '../../pipelines/types';
 /**
  * A processor for engine tests, loaded into a worker through `processorModule`: it writes
  * what it received into the frame, so a test reads it from the output. Luma row 100 onwards is
- * filled with round(strength·255); chroma with 128 + the number of prompts it was given.
+ * filled with round(strength·255); chroma with 128 + the number of prompts it was given; the
+ * last luma pixel is 200 + the VACE reference images it got, the one before 1 with a VACE frame.
  * A `seed` of 1_000_000 + N delays loading by N ms (warming tests); 2_000_000 + N makes every
  * frame take N ms (drop tests); 3_000_000 + N throws an uncaught error after N frames (crash tests).
  */
@@ -30,6 +31,9 @@ export const createProcessor: ProcessorFactory = async (ctx) => {
       data.fill(Math.round(strength * 255), Math.min(p.u, 100 * input.width), p.u);
       const n = extras.prompts?.kind === 'prompts' ? extras.prompts.prompts.length : extras.prompts ? 10 : 0;
       data.fill(128 + n, p.u);
+      // The last two luma pixels: 200 + VACE reference images, and 1 when a VACE input frame came.
+      if (extras.vace) data[p.u - 1] = 200 + extras.vace.ref_images.length;
+      data[p.u - 2] = extras.vaceInputFrame ? 1 : 0;
       return { ...input, data };
     },
     update(params) {
