@@ -82,6 +82,10 @@ describe('session', () => {
     expect((await frames(s, 3)).every(chromaIsGray)).toBe(true);
     await s.stop();
     expect(states).toEqual(['compiling', 'loading', 'running', 'stopping', 'idle']);
+    // A stopped session starts again with a fresh engine.
+    await s.start();
+    expect((await frames(s, 2)).every(chromaIsGray)).toBe(true);
+    await s.stop();
 
     const bad = session(patch([node('out', 'output')], []));
     await expect(bad.start()).rejects.toThrow(/does not compile/);
