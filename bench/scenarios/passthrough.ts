@@ -111,6 +111,13 @@ export const passthroughScenario: Scenario = {
     const d99 = f(direct, 'latency_p99', 'browser_g2g_p99', 'browser alone: glass to glass p99', 'ms');
     const sent = f(pb, 'sent_fps', 'patchbay_sent_fps', 'Patchbay: fps sent by the client', 'fps');
     const shown = f(pb, 'shown_fps', 'patchbay_shown_fps', 'Patchbay: fps shown', 'fps');
+    const received = f(
+      pb,
+      'decoded_fps',
+      'patchbay_received_fps',
+      'Patchbay: fps received (decoded by the client)',
+      'fps',
+    );
     const g50 = f(pb, 'latency_p50', 'patchbay_g2g_p50', 'Patchbay: glass to glass p50', 'ms');
     const g99 = f(pb, 'latency_p99', 'patchbay_g2g_p99', 'Patchbay: glass to glass p99', 'ms');
     const added = (k: 'latency_p50' | 'latency_p99') =>
@@ -134,17 +141,24 @@ export const passthroughScenario: Scenario = {
       f(pb, 'cpu_ms_per_frame', 'patchbay_cpu_per_frame', 'Patchbay: server CPU per frame', 'ms/frame'),
       floor,
     );
-    result.figures.push(floor, d50, d99, sent, shown, g50, g99, a50, a99, cpu);
+    result.figures.push(floor, d50, d99, sent, received, shown, g50, g99, a50, a99, cpu);
     result.figures.push(f(direct, 'shown_fps', 'browser_shown_fps', 'browser alone: fps shown', 'fps'));
     if (peer.length) {
       const ps = f(peer, 'shown_fps', 'peer_shown_fps', 'aiortc peer: fps shown', 'fps');
+      const pr = f(
+        peer,
+        'decoded_fps',
+        'peer_received_fps',
+        'aiortc peer: fps received (decoded by the client)',
+        'fps',
+      );
       const p50 = f(peer, 'latency_p50', 'peer_g2g_p50', 'aiortc peer: glass to glass p50', 'ms');
       const p99 = f(peer, 'latency_p99', 'peer_g2g_p99', 'aiortc peer: glass to glass p99', 'ms');
       const pcpu = withFloor(
         f(peer, 'cpu_ms_per_frame', 'peer_cpu_per_frame', 'aiortc peer: server CPU per frame', 'ms/frame'),
         floor,
       );
-      result.figures.push(ps, p50, p99, pcpu);
+      result.figures.push(pr, ps, p50, p99, pcpu);
       result.figures.push(
         withFloor({ ...shown, key: 'patchbay_vs_peer_fps', label: "Patchbay fps shown / peer's" }, ps),
         withFloor(
