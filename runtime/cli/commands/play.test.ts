@@ -55,6 +55,22 @@ describe('patchbay play', () => {
     expect(out.join('\n')).toMatch(/played 2\.0 s \(fixed clock\)/);
   });
 
+  it('runs as the real CLI, with workers started from bin/patchbay.mjs', async () => {
+    const { execFile } = await import('node:child_process');
+    const bin = new URL('../../../bin/patchbay.mjs', import.meta.url).pathname;
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, 'play', EXAMPLE, '--duration', '1s', '--clock', 'fixed'],
+        { timeout: 25_000 },
+        (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/played 1\.0 s \(fixed clock\)/);
+    expect(result.stdout).toMatch(/gray\s+running\s+in\s+30\s+out\s+30/);
+  });
+
   it('exits 1 with the compiler errors for a bad patch', async () => {
     const dir = await tmp();
     const file = join(dir, 'bad.patch');
