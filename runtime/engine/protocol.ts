@@ -34,7 +34,8 @@ export type MainToWorker =
       buffers: [number, SharedArrayBuffer][];
     }
   | { type: 'update'; params: Record<string, unknown> }
-  | { type: 'dispose' };
+  /** `recycle`: after disposing, reset and wait for the next `init` instead of ending. */
+  | { type: 'dispose'; recycle?: boolean };
 
 export type WorkerToMain =
   | { type: 'ready'; device: string; ignores: ('prompts' | 'vace')[]; inPlace: boolean }
@@ -58,4 +59,5 @@ export type WorkerToMain =
   | { type: 'frame-error'; id: number; message: string; ms: number }
   | { type: 'notice'; message: string }
   | { type: 'log'; message: string }
-  | { type: 'disposed' };
+  /** `recycled`: the thread is clean and waits for a new `init`; otherwise it is ending. */
+  | { type: 'disposed'; recycled?: boolean };

@@ -13,42 +13,58 @@ export interface WorkerHostEvents {
 }
 
 /**
- * One worker is kept booted ahead of need (tsx and the module graph take about a second to load
- * on a small machine), so inserting a pipeline or restarting a crashed one starts in
- * milliseconds. The spare is unref'd: it never keeps the process alive.
+ * Workers are kept booted ahead of need (tsx and the module graph take about a second to load
+ * on a small machine), so inserting a pipeline, restarting a crashed one or starting the next
+ * session starts in milliseconds. A worker whose processor was disposed cleanly goes back to
+ * the spares instead of ending (at most MAX_SPARES are kept; the rest end), so sessions that
+ * come and go (a browser reconnecting, the leak test's 100 cycles) never wait for a cold boot.
+ * Spares are unref'd: they never keep the process alive.
  */
-let spare: Worker | null = null;
+const MAX_SPARES = 2;
+const spares: Worker[] = [];
 
-function bootSpare(): void {
-  const w = new Worker(ENTRY, { name: 'pipeline:spare' });
+function keepSpare(w: Worker): void {
   w.unref();
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
   w.on('error', () => undefined);
   w.once('exit', () => {
-    if (spare === w) spare = null;
+    const i = spares.indexOf(w);
+    if (i >= 0) spares.splice(i, 1);
   });
-  spare = w;
+  spares.push(w);
+}
+
+function bootSpare(): void {
+  keepSpare(new Worker(ENTRY, { name: 'pipeline:spare' }));
 }
 
 function takeWorker(): Worker {
-  const w = spare ?? new Worker(ENTRY, { name: 'pipeline' });
-  spare = null;
+  const w = spares.shift() ?? new Worker(ENTRY, { name: 'pipeline' });
   w.removeAllListeners('error');
   w.removeAllListeners('exit');
   w.ref();
-  bootSpare();
+  // Boot the next one only when none is left: recycled workers refill the spares otherwise.
+  if (spares.length === 0) bootSpare();
   return w;
 }
 
-/** Whether a booted spare worker is waiting (0 or 1), for metrics. */
-export function spareWorkers(): number {
-  return spare ? 1 : 0;
+/** Hands a worker whose processor was disposed back to the spares, or ends it when enough wait. */
+function recycleWorker(w: Worker): void {
+  if (spares.length >= MAX_SPARES) void w.terminate();
+  else keepSpare(w);
 }
 
-/** Ends the spare worker (graceful shutdown; a later pipeline boots a new one). */
+/** How many booted spare workers are waiting (0 to MAX_SPARES), for metrics. */
+export function spareWorkers(): number {
+  return spares.length;
+}
+
+/** Ends the spare workers (graceful shutdown; a later pipeline boots a new one). */
 export async function shutdownSpareWorkers(): Promise<void> {
-  const w = spare;
-  spare = null;
-  if (w) await w.terminate();
+  const all = spares.splice(0);
+  await Promise.all(all.map((w) => w.terminate()));
 }
 
 type FrameMessage = Omit<Extract<MainToWorker, { type: 'frame' }>, 'buffers'>;
@@ -66,6 +82,9 @@ export class WorkerHost {
   private exited = false;
   private lastError: Error | null = null;
   private readonly exitPromise: Promise<void>;
+  private ended: (code: number) => void = () => undefined;
+  private sealed = false;
+  private terminating = false;
 
   constructor(
     init: WorkerInit,
@@ -79,20 +98,31 @@ export class WorkerHost {
       // The loader thread tsx registers keeps a worker alive after its port closes: once the
       // processor is disposed there is nothing left to wait for.
       if (msg.type === 'ready' || msg.type === 'load-error') this.loaded = true;
-      if (msg.type === 'disposed') void this.worker.terminate();
-      else if (!this.exited) events.message(msg);
+      if (msg.type === 'disposed') {
+        if (msg.recycled && this.lastError === null && !this.exited && !this.terminating) this.recycle();
+        else void this.worker.terminate();
+      } else if (!this.exited) events.message(msg);
     });
     this.worker.on('error', (error) => {
       this.lastError = error;
     });
     this.exitPromise = new Promise((resolve) => {
-      this.worker.once('exit', (code) => {
+      this.ended = (code) => {
+        if (this.exited) return;
         this.exited = true;
         metrics.workerExited();
         events.exit({ code, error: this.lastError, expected: this.disposing });
         resolve();
-      });
+      };
+      this.worker.once('exit', (code) => this.ended(code));
     });
+  }
+
+  /** Ends this host's use of the thread: its processor is gone, the thread serves another node. */
+  private recycle(): void {
+    this.worker.removeAllListeners('message');
+    recycleWorker(this.worker);
+    this.ended(0);
   }
 
   get alive(): boolean {
@@ -136,7 +166,9 @@ export class WorkerHost {
       await this.exitPromise;
       return;
     }
-    this.post({ type: 'dispose' });
+    this.post({ type: 'dispose', recycle: true });
+    // Nothing may follow the dispose: a recycled thread would hand it to the next node.
+    this.sealed = true;
     // A real timer on purpose: this bounds a thread's shutdown in wall time, whatever clock the
     // session runs on (a fixed clock may not advance while it waits).
     let timer: NodeJS.Timeout | undefined;
@@ -145,12 +177,15 @@ export class WorkerHost {
     });
     const result = await Promise.race([this.exitPromise.then(() => 'exited' as const), timeout]);
     clearTimeout(timer);
-    if (result === 'timeout') await this.worker.terminate();
+    if (result === 'timeout') {
+      this.terminating = true;
+      await this.worker.terminate();
+    }
     await this.exitPromise;
   }
 
   private post(msg: MainToWorker): void {
-    if (this.exited) return;
+    if (this.exited || this.sealed) return;
     try {
       this.worker.postMessage(msg);
     } catch {

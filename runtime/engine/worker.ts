@@ -127,15 +127,29 @@ port.on('message', (msg: MainToWorker) => {
         if (processor) processor.update(msg.params);
         else pendingParams = { ...pendingParams, ...msg.params };
         break;
-      case 'dispose':
-        disposed = true;
+      case 'dispose': {
+        let clean = false;
         try {
           await processor?.dispose();
-        } finally {
+          clean = true;
+        } catch (error) {
+          post({ type: 'log', message: `dispose failed: ${(error as Error).message}` });
+        }
+        if (clean && msg.recycle) {
+          // Back to the state of a freshly booted worker: the next init loads a new processor.
+          init = null;
+          processor = null;
+          pendingParams = null;
+          buffers.clear();
+          now = 0;
+          post({ type: 'disposed', recycled: true });
+        } else {
+          disposed = true;
           post({ type: 'disposed' });
           port.close();
         }
         break;
+      }
     }
   });
 });
