@@ -57,4 +57,9 @@ export type {
   TimelineEntryInput,
 } from './prompt-timeline/evaluate';
 export { vaceConditioning, vaceScopeParams, hasVace, isSafeAssetRef } from './vace/conditioning';
-export type { VaceControl, VaceParamsInput, VaceFrameConditioning, VaceScopeParams } from './vace/conditioning';
+export type {
+  VaceControl,
+  VaceParamsInput,
+  VaceFrameConditioning,
+  VaceScopeParams,
+} from './vace/conditioning';
