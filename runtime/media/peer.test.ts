@@ -153,6 +153,27 @@ describe('MediaPeer loopback (werift ↔ werift)', () => {
     await expect(server.addIceCandidate({ candidate: '' })).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('reports the remote closing at once, and never its own close', async () => {
+    const { client, server } = await connect();
+    const serverSaw: string[] = [];
+    const clientSaw: string[] = [];
+    server.onRemoteClose((r) => serverSaw.push(r));
+    client.onRemoteClose((r) => clientSaw.push(r));
+    client.sendData({ hello: 1 });
+    await waitFor(() => server.stats().dataIn >= 1, 3000, 'the parameters channel open');
+    const t0 = performance.now();
+    await client.close();
+    await waitFor(() => serverSaw.length > 0, 2000, 'the answerer noticed the offerer closing');
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(serverSaw).toHaveLength(1);
+    expect(serverSaw[0]).toMatch(/data channel closed|DTLS/);
+    expect(clientSaw).toEqual([]); // its own close is not a remote close
+    // A late subscriber still hears it.
+    const late = await new Promise<string>((resolve) => server.onRemoteClose(resolve));
+    expect(late).toBe(serverSaw[0]);
+    await server.close();
+  });
+
   it('leaves no UDP socket open after 30 connect/close cycles', async () => {
     await new Promise((r) => setTimeout(r, 100));
     const before = udpSockets();

@@ -82,6 +82,14 @@ export interface MediaPeerOptions {
   maxMessageDepth?: number;
   /** Minimum gap between two PLIs on one input (default 300 ms). */
   pliIntervalMs?: number;
+  /**
+   * After media has flowed, this long without a single packet from the remote (RTP, RTCP, SCTP)
+   * counts as the remote gone (`onRemoteClose`). Chromium and werift send RTCP at least every
+   * 1.5 s on a live connection, so this catches a tab that closed without a goodbye (headless
+   * Chromium sends none). Default 2000 ms with `loopbackOnly` (no packet loss on loopback),
+   * 10000 ms otherwise; 0 turns it off.
+   */
+  remoteSilenceMs?: number;
   /** Clock for input frame timestamps and PLI pacing (default performance.now). */
   now?: () => number;
   log?: MediaLog;
@@ -105,6 +113,8 @@ export interface MediaPeerStats {
   dataIn: number;
   dataRejected: number;
   dataOut: number;
+  /** Longest gap between two packets from the remote since media started, ms (liveness margin). */
+  longestRemoteGapMs: number;
 }
 
 interface InputPath {
@@ -174,6 +184,11 @@ export class MediaPeer {
   private readonly frameCbs: ((trackIndex: number, frame: VideoFrame) => void)[] = [];
   private readonly dataCbs: ((obj: Record<string, unknown>) => void)[] = [];
   private readonly stateCbs: ((state: PeerState) => void)[] = [];
+  private readonly remoteCloseCbs: ((reason: string) => void)[] = [];
+  private remoteClosed: string | null = null;
+  private closedLocally = false;
+  private silenceTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly dtlsWatched = new Set<object>();
   private readonly timers = new Set<ReturnType<typeof setInterval>>();
   private readonly unsubscribers: (() => void)[] = [];
   private readonly rtcpWatched = new Set<object>();
@@ -194,6 +209,7 @@ export class MediaPeer {
     dataIn: 0,
     dataRejected: 0,
     dataOut: 0,
+    longestRemoteGapMs: 0,
   };
 
   private constructor(opts: MediaPeerOptions) {
@@ -206,6 +222,8 @@ export class MediaPeer {
         this.setState(s);
         if (s === 'connected') {
           this.watchRtcp();
+          this.watchRemoteClose();
+          this.watchRemoteSilence();
           for (const input of this.inputs) this.sendPli(input, 'connected', true);
         }
       }),
@@ -319,6 +337,21 @@ export class MediaPeer {
   /** Calls `cb(state)` on every connection state change. */
   onStateChange(cb: (state: PeerState) => void): () => void {
     return addCb(this.stateCbs, cb);
+  }
+
+  /**
+   * Calls `cb(reason)` once when the remote side ends the connection: a DTLS close_notify (or
+   * any DTLS alert), an SCTP ABORT/SHUTDOWN, or its "parameters" channel closing. Browsers send
+   * these when a tab closes, so this fires within milliseconds instead of the ≈ 30 s ICE
+   * consent timeout. Not called when this side closes. Returns an unsubscribe.
+   */
+  onRemoteClose(cb: (reason: string) => void): () => void {
+    if (this.remoteClosed !== null) {
+      const reason = this.remoteClosed;
+      queueMicrotask(() => safeCall(() => cb(reason), this.log, 'onRemoteClose'));
+      return () => undefined;
+    }
+    return addCb(this.remoteCloseCbs, cb);
   }
 
   /** The current connection state. */
@@ -471,7 +504,11 @@ export class MediaPeer {
 
   /** Closes the connection and frees sockets, timers and codecs. Idempotent. */
   close(): Promise<void> {
-    if (!this.closing) this.closing = this.doClose();
+    if (!this.closing) {
+      // Set before doClose runs: werift closes the channels inside it, which is not a remote close.
+      this.closedLocally = true;
+      this.closing = this.doClose();
+    }
     return this.closing;
   }
 
@@ -491,6 +528,79 @@ export class MediaPeer {
     this.frameCbs.length = 0;
     this.dataCbs.length = 0;
     this.stateCbs.length = 0;
+    this.remoteCloseCbs.length = 0;
+  }
+
+  /** Reports the remote end's close once (nothing after this side started closing). */
+  private noteRemoteClose(reason: string): void {
+    if (this.closedLocally || this.remoteClosed !== null) return;
+    this.remoteClosed = reason;
+    this.log('info', `remote closed the connection: ${reason}`);
+    for (const cb of this.remoteCloseCbs.splice(0)) safeCall(() => cb(reason), this.log, 'onRemoteClose');
+  }
+
+  /**
+   * Counts time since the last packet from the remote (the ICE connection's application data)
+   * and reports the remote gone after `remoteSilenceMs` without one. A check that runs late means
+   * this process stalled (GC, a busy core): the packets may be waiting in the socket, so that
+   * round only restarts the window instead of judging the remote.
+   */
+  private watchRemoteSilence(): void {
+    const limit = this.opts.remoteSilenceMs ?? ((this.opts.loopbackOnly ?? true) ? 2000 : 10_000);
+    if (limit <= 0 || this.silenceTimer) return;
+    let lastRx = -1;
+    for (const dtls of this.pc.dtlsTransports) {
+      const conn = (
+        dtls?.iceTransport as {
+          connection?: { onData?: { subscribe(f: () => void): { unSubscribe(): void } } };
+        }
+      )?.connection;
+      if (!conn?.onData) continue;
+      this.sub(
+        conn.onData.subscribe(() => {
+          const now = this.now();
+          if (lastRx >= 0)
+            this.counters.longestRemoteGapMs = Math.max(this.counters.longestRemoteGapMs, now - lastRx);
+          lastRx = now;
+        }),
+      );
+    }
+    const tickMs = Math.min(250, limit / 4);
+    let lastTick = this.now();
+    this.silenceTimer = setInterval(() => {
+      const now = this.now();
+      const late = now - lastTick > tickMs * 3;
+      lastTick = now;
+      if (lastRx < 0) return; // nothing has flowed yet: connection setup has its own timeouts
+      if (late) {
+        lastRx = now;
+        return;
+      }
+      if (now - lastRx >= limit)
+        this.noteRemoteClose(`no packet from the remote for ${Math.round(now - lastRx)} ms`);
+    }, tickMs);
+    this.silenceTimer.unref();
+    this.timers.add(this.silenceTimer);
+  }
+
+  /**
+   * werift turns a DTLS alert from the remote into its transport's "closed" state (a local stop
+   * does not emit it) but leaves the connection state alone, so watch the transports directly.
+   */
+  private watchRemoteClose(): void {
+    const transports = [
+      ...this.pc.dtlsTransports,
+      ...(this.pc.sctpTransport ? [this.pc.sctpTransport.dtlsTransport] : []),
+    ];
+    for (const dtls of transports) {
+      if (!dtls || this.dtlsWatched.has(dtls)) continue;
+      this.dtlsWatched.add(dtls);
+      this.sub(
+        dtls.onStateChange.subscribe((st) => {
+          if (st === 'closed') this.noteRemoteClose('DTLS close_notify from the remote');
+        }),
+      );
+    }
   }
 
   private assertOpen(): void {
@@ -688,6 +798,10 @@ export class MediaPeer {
     this.sub(
       ch.stateChanged.subscribe((s) => {
         if (s === 'open') flush();
+        // werift closes every channel when an SCTP ABORT or SHUTDOWN arrives (the remote peer
+        // connection closed), and on a stream reset (the remote closed just this channel): for a
+        // Scope client either means the session is over.
+        else if (s === 'closed') this.noteRemoteClose(`the "${DATA_CHANNEL_LABEL}" data channel closed`);
       }),
     );
     this.sub(

@@ -1,12 +1,16 @@
 /**
  * The server's PeerFactory on the media layer's MediaPeer (werift answerer). Adds what the
- * server needs on top: one "ended" signal for ICE failure, a closed tab or a connection that
- * stays disconnected, and frame sends that can never throw into the engine.
+ * server needs on top: one "ended" signal for a remote close (a closed tab: DTLS close_notify,
+ * SCTP abort or the "parameters" channel closing, noticed at once), ICE failure or a connection
+ * that stays disconnected, and frame sends that can never throw into the engine.
  */
 import { MediaPeer, type MediaPeerOptions } from '../media';
 import type { PeerFactory, ServerPeer } from './deps';
 
-/** How long a peer may stay "disconnected" before it counts as gone (a closed tab). */
+/**
+ * How long a peer may stay "disconnected" before it counts as gone (a client that vanished
+ * without closing: a crashed browser, a pulled cable; a closed tab is noticed at once).
+ */
 export const DISCONNECTED_GRACE_MS = 8000;
 
 /** Wraps a MediaPeer as a ServerPeer. */
@@ -36,6 +40,7 @@ export function serverPeerOf(peer: MediaPeer, log: (line: string) => void): Serv
         DISCONNECTED_GRACE_MS,
       );
   });
+  peer.onRemoteClose((reason) => end(`closed by the client (${reason})`));
   return {
     onInputFrame: (cb) => void peer.onInputFrame(cb),
     sendFrame: (index, frame) => {

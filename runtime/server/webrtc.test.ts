@@ -159,6 +159,8 @@ async function waitFor(cond: () => boolean, ms: number, what: string) {
   }
 }
 
+const ctxPeers = () => server.sessions.metrics().peers;
+
 async function connect(camera: 'sendrecv' | 'recvonly'): Promise<{ client: MediaPeer; sessionId: string }> {
   const { peer: client, offerSdp } = await createOfferPeer({ camera }, { log: () => {} });
   const r = await post('/api/v1/webrtc/offer', {
@@ -232,13 +234,22 @@ describe('WebRTC through the server', () => {
     await client.close();
   }, 20_000);
 
-  it('a client that goes away without DELETE is cleaned up', async () => {
-    const { client } = await connect('recvonly');
-    await client.close();
+  it('a client that closes without DELETE (a closed tab) is torn down within 2 s', async () => {
+    const { client, sessionId } = await connect('sendrecv');
+    const got: VideoFrame[] = [];
+    client.onInputFrame((_, f) => got.push(f));
+    const stop = client.sendFrom(0, 30, (n) => patternFrame(320, 240, n));
+    await waitFor(() => got.length >= 3, 8000, 'frames flowing');
+    stop();
     const t0 = Date.now();
-    await waitFor(() => EchoSession.alive === 0, 50_000, 'session disposed after the peer closed');
-    console.log('closed client noticed after', Date.now() - t0, 'ms');
-  }, 60_000);
+    await client.close();
+    await waitFor(() => EchoSession.alive === 0, 2000, 'session disposed after the client closed');
+    const ms = Date.now() - t0;
+    console.log('closed client noticed after', ms, 'ms');
+    expect(ctxPeers()).toBe(0);
+    expect(logs.some((l) => l.includes('closed by the client ('))).toBe(true);
+    expect((await fetch(`${url}/api/v1/webrtc/offer/${sessionId}`, { method: 'DELETE' })).status).toBe(404);
+  }, 20_000);
 
   it('malformed SDP that passes the shape check is answered 400 and leaves nothing behind', async () => {
     const r = await post('/api/v1/webrtc/offer', {
