@@ -1,3 +1,7 @@
+import { Socket } from 'node:dgram';
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaError, MediaPeer, createOfferPeer, type OfferPeerConfig } from './peer';
 import { patternFrame, psnrY, readPatternNumber } from './testing/pattern';
@@ -151,6 +155,42 @@ describe('MediaPeer loopback (werift ↔ werift)', () => {
     expect(server.connectionState).toBe('closed');
     expect(server.sendFrame(0, patternFrame(64, 48, 0))).toBe(false);
     await expect(server.addIceCandidate({ candidate: '' })).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it("contacts nothing outside this machine: no default STUN server (werift falls back to Google's)", async () => {
+    const destinations = new Set<string>();
+    const lookups: string[] = [];
+    const send = Socket.prototype.send;
+    const lookup = dns.promises.lookup;
+    Socket.prototype.send = function (this: Socket, ...args: unknown[]) {
+      const host = args.find((a, i) => i > 0 && typeof a === 'string');
+      if (typeof host === 'string') destinations.add(host);
+      return (send as (...a: unknown[]) => void).apply(this, args);
+    } as typeof send;
+    // werift's STUN transactions resolve server names with dns.promises.lookup.
+    (dns.promises as { lookup: unknown }).lookup = (host: string, ...rest: unknown[]) => {
+      lookups.push(host);
+      return (lookup as (...a: unknown[]) => Promise<unknown>)(host, ...rest);
+    };
+    try {
+      const t0 = performance.now();
+      const { client, server } = await connect();
+      const stop = client.sendFrom(0, 30, (n) => patternFrame(64, 48, n));
+      await waitFor(() => server.stats().framesIn >= 3, 5000, 'frames');
+      stop();
+      expect(performance.now() - t0).toBeLessThan(3000);
+    } finally {
+      Socket.prototype.send = send;
+      (dns.promises as { lookup: unknown }).lookup = lookup;
+    }
+    expect(lookups.filter((h) => isIP(h) === 0)).toEqual([]); // e.g. stun.l.google.com
+    // Packets go only to this machine's own addresses.
+    const own = new Set(
+      Object.values(networkInterfaces())
+        .flat()
+        .map((i) => i?.address),
+    );
+    expect([...destinations].filter((h) => !own.has(h))).toEqual([]);
   });
 
   it('reports the remote closing at once, and never its own close', async () => {
