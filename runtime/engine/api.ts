@@ -1,4 +1,4 @@
-import type { HostCapabilities, VideoFrame } from '../../nodes';
+import type { HostCapabilities, PipelineInfo, VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { CompileError, Plan } from '../compile/types';
 import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
@@ -26,6 +26,11 @@ export interface SessionOptions {
   modelsDir?: string;
   /** Folder assets are read from (VACE images, video files). */
   assetsDir?: string;
+  /**
+   * Pipelines beyond the built-in catalog (user ONNX models found by the server), given to every
+   * compile; a function is read again at each compile (models added while the session lives).
+   */
+  extraPipelines?: readonly PipelineInfo[] | (() => readonly PipelineInfo[]);
   log?: (line: string) => void;
 }
 

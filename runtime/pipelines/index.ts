@@ -45,6 +45,8 @@ export {
 } from './onnx/contract';
 export type { ModelContract } from './onnx/contract';
 export { embedPrompts, embedText } from './onnx/embedding';
+/** Writes ONNX graphs in code (the built-in models; tests build small user models with it). */
+export { GraphBuilder } from './onnx/graph';
 export { CUDA_HOW_TO, defaultCudaProbe, OnnxModel } from './onnx/session';
 export type { CudaProbe, CudaStatus, Device, OnnxLoadOptions } from './onnx/session';
 export { benchModels } from './bench';

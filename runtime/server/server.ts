@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { hostProbe, type HostProbe } from '../host';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
+import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
 import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
@@ -154,10 +155,17 @@ export function createServer(options: ServerOptions): PatchbayServer {
     capabilities: async () => (await probe()).capabilities,
     modelsDir: opts.modelsDir,
     assetsDir: opts.assetsDir,
+    // Read at every compile, so a model dropped into the folder is usable without a restart.
+    extraPipelines: () => userModels(opts.modelsDir).models,
     clockMode: opts.clockMode,
     log,
   });
-  const pipelines = new PipelineLoader({ capabilities: async () => (await probe()).capabilities, log });
+  const pipelines = new PipelineLoader({
+    capabilities: async () => (await probe()).capabilities,
+    resolveExtra: async (id) => resolveUserPipeline(id, opts.modelsDir),
+    prepare: (info, loadParams) => loadPipelineModel(info, loadParams, opts.modelsDir, log),
+    log,
+  });
   const ctx: ServerContext = {
     opts,
     sessions,

@@ -4,7 +4,7 @@
  * "parameters" channel, Scope's notifications) and the teardown, so nothing outlives a session.
  */
 import { randomUUID } from 'node:crypto';
-import type { HostCapabilities } from '../../nodes';
+import type { HostCapabilities, PipelineInfo } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { RuntimeSession } from '../engine/api';
 import type { ServerPeer, SessionFactory } from './deps';
@@ -35,6 +35,8 @@ export interface SessionManagerDeps {
   capabilities: () => Promise<HostCapabilities>;
   modelsDir: string;
   assetsDir: string;
+  /** Pipelines beyond the catalog (user ONNX models), for every compile of every session. */
+  extraPipelines?: () => readonly PipelineInfo[];
   /** Clock of new sessions unless one asks for another (default real). */
   clockMode?: 'real' | 'fixed';
   log: (line: string) => void;
@@ -64,6 +66,7 @@ export class SessionManager {
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
       clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
@@ -91,6 +94,7 @@ export class SessionManager {
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
       clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });

@@ -217,7 +217,11 @@ class Session implements EngineSession {
 
   /** Compiles the current patch; keeps and announces the diagnostics; null on fatal errors. */
   private recompile(): Plan | null {
-    const result = compile(this.currentPatch, registry, { capabilities: this.options.capabilities });
+    const extra = this.options.extraPipelines;
+    const result = compile(this.currentPatch, registry, {
+      capabilities: this.options.capabilities,
+      ...(extra ? { extraPipelines: typeof extra === 'function' ? extra() : extra } : {}),
+    });
     this.diags = result.ok ? result.plan.warnings : result.errors;
     this.emit('diagnostics', { errors: this.diags, revision: this.rev });
     if (!result.ok) return null;

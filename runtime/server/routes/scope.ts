@@ -8,11 +8,14 @@ import {
   describePipelines,
   findPipeline,
   isOnnxPath,
+  PIPELINES,
   pipelineNode,
   registry,
 } from '../../../nodes';
+import { isBuiltinModel, modelsStatus, pipelineAvailability, prepareModel } from '../../pipelines';
 import { HttpError, jsonBody, type ServerContext } from '../context';
 import { isJsonObject } from '../json';
+import { resolveUserPipeline, userModels } from '../models';
 import type { PipelineRequest } from '../pipeline-state';
 
 const ID_RE = /^[A-Za-z0-9_.:\-/]{1,1024}$/;
@@ -97,49 +100,64 @@ export function scopeRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/api/v1/pipeline/status', async () => ctx.pipelines.status());
 
+  // The catalog plus the user models in <dataDir>/models (onnx:<file>); broken model files are
+  // listed under model_problems with the reason, so the editor can say why one is missing.
   app.get('/api/v1/pipelines/schemas', async () => {
     const caps = (await ctx.probe()).capabilities;
-    return describePipelines(pipelineNode, undefined, (info) =>
-      info.kind === 'gpu' && !caps.cuda.available
-        ? {
-            available: false,
-            reason: `needs a CUDA GPU (${caps.cuda.reason ?? 'unavailable'}); run it with backend "remote"`,
-          }
-        : { available: true },
-    );
+    const user = userModels(ctx.opts.modelsDir);
+    return {
+      ...describePipelines(pipelineNode, [...PIPELINES, ...user.models], (info) =>
+        pipelineAvailability(info, caps),
+      ),
+      model_problems: user.problems,
+    };
   });
 
   app.get('/api/v1/nodes/definitions', async () => describeNodes(registry.list()));
 
   app.get('/api/v1/loras', async () => ({ lora_files: [] }));
 
-  // Built-in pipelines need no download (JS or ONNX graphs generated on this machine); Scope's
-  // GPU pipelines run remotely, so their weights are never downloaded here.
+  /** 404 for an id that is neither in the catalog, a built-in model nor an onnx:<path>. */
+  const knownId = (id: unknown): string => {
+    if (typeof id !== 'string' || !id || !ID_RE.test(id))
+      throw new HttpError(400, 'pipeline_id must be a pipeline id');
+    if (!findPipeline(id) && !isBuiltinModel(id) && !isOnnxPath(id))
+      throw new HttpError(404, `unknown pipeline "${id}"`);
+    return id;
+  };
+
+  // Nothing is downloaded: built-in models are generated here, user models are files in the
+  // models folder, Scope's GPU pipelines run remotely (their weights never come here).
   app.get('/api/v1/models/status', async (req) => {
-    const id = (req.query as Record<string, unknown>).pipeline_id;
-    if (typeof id !== 'string' || !id) throw new HttpError(400, 'pipeline_id query parameter is required');
-    const info = findPipeline(id);
-    if (!info && !isOnnxPath(id)) throw new HttpError(404, `unknown pipeline "${id}"`);
-    const local = !info || info.kind !== 'gpu';
-    return {
-      downloaded: local,
-      progress: local ? 100 : 0,
-      ...(local ? {} : { reason: 'GPU pipelines run on a remote backend; no local weights' }),
-    };
+    const raw = (req.query as Record<string, unknown>).pipeline_id;
+    if (typeof raw !== 'string' || !raw) throw new HttpError(400, 'pipeline_id query parameter is required');
+    return modelsStatus(knownId(raw), ctx.opts.modelsDir);
   });
 
   app.post('/api/v1/models/download', async (req) => {
     const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
-    const id = body.pipeline_id;
-    if (typeof id !== 'string' || !id) throw new HttpError(400, '"pipeline_id" must be a string');
-    const info = findPipeline(id);
-    if (!info && !isOnnxPath(id)) throw new HttpError(404, `unknown pipeline "${id}"`);
-    if (info?.kind === 'gpu')
+    if (typeof body.pipeline_id !== 'string' || !body.pipeline_id)
+      throw new HttpError(400, '"pipeline_id" must be a string');
+    const id = knownId(body.pipeline_id);
+    if (findPipeline(id)?.kind === 'gpu')
       throw new HttpError(
         400,
         `"${id}" is a GPU pipeline: its weights live on the remote backend, nothing to download here`,
       );
-    return { message: `"${id}" needs no download: its model is built in or generated on this machine` };
+    try {
+      if (isOnnxPath(id)) resolveUserPipeline(id, ctx.opts.modelsDir);
+      const status = prepareModel(id, ctx.opts.modelsDir);
+      return {
+        message: status.generated
+          ? `"${id}" is generated on this machine: ready`
+          : isOnnxPath(id)
+            ? `"${id}" is a model in your models folder: ready`
+            : `"${id}" needs no model`,
+        ...status,
+      };
+    } catch (error) {
+      throw new HttpError(400, `"${id}" is not usable: ${(error as Error).message}`);
+    }
   });
 
   // /api/v1/cloud/* are the relay's (runtime/relay/routes.ts, registered in server.ts).
