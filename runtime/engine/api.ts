@@ -27,6 +27,11 @@ export interface SessionOptions {
   /** Folder assets are read from (VACE images, video files). */
   assetsDir?: string;
   /**
+   * Where Record nodes and Output `record` write (the server's `<dataDir>/recordings`, the
+   * folder `/api/v1/recordings` serves); default `recordings/` beside `assetsDir`.
+   */
+  recordingsDir?: string;
+  /**
    * Pipelines beyond the built-in catalog (user ONNX models found by the server), given to every
    * compile; a function is read again at each compile (models added while the session lives).
    */

@@ -20,6 +20,8 @@ export interface EngineContext {
   readonly modelsDir: string;
   /** Folder video files and images are read from (nothing outside it). */
   readonly assetsDir: string;
+  /** Where Record nodes and Output `record` write their WebM files. */
+  readonly recordingsDir: string;
   readonly processorModule: string | undefined;
   /** True while Scope's `paused` parameter holds the sources. */
   readonly paused: boolean;

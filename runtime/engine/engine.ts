@@ -10,7 +10,7 @@ import { TimelineRuntime, VaceRuntime } from './controls';
 import { FramePool, type FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
 import { CameraRuntime, OutputRuntime, PipelineRuntime, PlaceholderRuntime } from './node-runtimes';
-import { createIoRuntime, OutputIoRuntime, RecordRuntime } from './io-runtimes';
+import { createIoRuntime, OutputIoRuntime, RecordRuntime, recordingsDirFor } from './io-runtimes';
 
 /**
  * Runs one plan: a runtime per node, frames routed along stream edges as pool handles, stats
@@ -26,6 +26,8 @@ export interface EngineOptions {
   modelsDir: string;
   /** Folder Camera video files are read from. */
   assetsDir?: string;
+  /** Where node recordings go (default `recordings/` beside the assets folder). */
+  recordingsDir?: string;
   /** A module exporting `createProcessor` that replaces the default backends (tests). */
   processorModule?: string;
   /** Most frame slots alive at once (default 64). */
@@ -37,6 +39,27 @@ export interface EngineOptions {
 type Route = PortRef;
 
 const STATS_MS = 1000;
+/** A node error sends the stats at once (at most this often), so a short error is still seen. */
+const ERROR_STATS_MIN_MS = 200;
+
+/** Engines started in this process and not yet stopped (the test hook reaches them). */
+const liveEngines = new Set<Engine>();
+let testHooksInstalled = false;
+
+/**
+ * `PATCHBAY_TEST_HOOKS=1` in the process's environment (never set by the product itself): on
+ * SIGUSR2 every pipeline worker of every running engine is terminated, as a crash would end it,
+ * so end-to-end tests can check crash recovery against the real `patchbay serve` from outside.
+ * Without the variable no signal handler is installed and nothing changes.
+ */
+function installTestHooks(log: (line: string) => void): void {
+  if (testHooksInstalled || process.env.PATCHBAY_TEST_HOOKS !== '1') return;
+  testHooksInstalled = true;
+  log('PATCHBAY_TEST_HOOKS=1: SIGUSR2 terminates every pipeline worker (crash tests)');
+  process.on('SIGUSR2', () => {
+    for (const engine of liveEngines) engine.killWorkers('SIGUSR2 test hook');
+  });
+}
 
 export class Engine implements EngineContext {
   readonly pool: FramePool;
@@ -44,6 +67,7 @@ export class Engine implements EngineContext {
   readonly fixed: boolean;
   readonly modelsDir: string;
   readonly assetsDir: string;
+  readonly recordingsDir: string;
   readonly processorModule: string | undefined;
   paused = false;
   private plan: Plan;
@@ -61,6 +85,7 @@ export class Engine implements EngineContext {
   private started = false;
   private stopping: Promise<void> | null = null;
   private loadWaiters: (() => void)[] = [];
+  private lastErrorStats = -Infinity;
 
   constructor(private readonly options: EngineOptions) {
     this.plan = options.plan;
@@ -68,6 +93,7 @@ export class Engine implements EngineContext {
     this.fixed = options.fixed;
     this.modelsDir = options.modelsDir;
     this.assetsDir = options.assetsDir ?? 'assets';
+    this.recordingsDir = options.recordingsDir ?? recordingsDirFor(this.assetsDir);
     this.processorModule = options.processorModule;
     if (this.fixed && !(this.clock instanceof ManualClock))
       throw new Error('fixed clock mode needs a ManualClock');
@@ -79,6 +105,8 @@ export class Engine implements EngineContext {
   start(): void {
     if (this.started) return;
     this.started = true;
+    liveEngines.add(this);
+    installTestHooks(this.options.log);
     this.applyRouting(this.plan);
     this.addNodes(this.plan.nodes);
     this.scheduleStats();
@@ -163,6 +191,19 @@ export class Engine implements EngineContext {
     return [...this.nodes.keys()];
   }
 
+  /** Terminates every pipeline worker as a crash would (the PATCHBAY_TEST_HOOKS hook); returns how many. */
+  killWorkers(why: string): number {
+    let n = 0;
+    for (const rt of this.nodes.values()) {
+      const host = rt instanceof PipelineRuntime ? rt.worker : null;
+      if (!host?.alive) continue;
+      this.log(`[${rt.id}] terminating its worker (${why})`);
+      void host.worker.terminate();
+      n++;
+    }
+    return n;
+  }
+
   /** The worker of a pipeline node (tests kill it to check recovery). */
   workerOf(id: string): PipelineRuntime['worker'] {
     const rt = this.nodes.get(id);
@@ -214,6 +255,7 @@ export class Engine implements EngineContext {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopped = true;
+      liveEngines.delete(this);
       this.cancelStats?.();
       const all = [...this.nodes.values()];
       this.nodes.clear();
@@ -266,6 +308,13 @@ export class Engine implements EngineContext {
 
   nodeError(node: string, message: string, recoverable: boolean): void {
     this.options.emit('node.error', { node, message, recoverable });
+    // A crash that recovers in 100 ms would fall between two once-a-second stats: send them now
+    // (rate-limited, so a model failing every frame does not flood the socket).
+    const now = this.clock.now();
+    if (!this.stopped && now - this.lastErrorStats >= ERROR_STATS_MIN_MS) {
+      this.lastErrorStats = now;
+      this.options.emit('stats', { nodes: this.stats(), t: now });
+    }
   }
 
   log(line: string): void {

@@ -211,7 +211,7 @@ export class RecordRuntime extends IoSinkRuntime {
       ctx,
       (io) =>
         new io.Recorder({
-          dir: recordingsDirFor(ctx.assetsDir),
+          dir: ctx.recordingsDir,
           prefix: String(node.params.filename || 'patchbay'),
           log: (line) => ctx.log(`[${node.id}] ${line}`),
         }),
@@ -291,7 +291,7 @@ export class OutputIoRuntime extends OutputRuntime {
   private openIo(io: Io): void {
     const name = String(this.node.params.name || 'output').replace(/[^A-Za-z0-9._ -]/g, '_');
     this.recorder = new io.Recorder({
-      dir: recordingsDirFor(this.ctx.assetsDir),
+      dir: this.ctx.recordingsDir,
       prefix: name.startsWith('.') ? `_${name}` : name,
       log: (line) => this.ctx.log(`[${this.id}] ${line}`),
     });

@@ -155,6 +155,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     capabilities: async () => (await probe()).capabilities,
     modelsDir: opts.modelsDir,
     assetsDir: opts.assetsDir,
+    recordingsDir: opts.recordingsDir,
     // Read at every compile, so a model dropped into the folder is usable without a restart.
     extraPipelines: () => userModels(opts.modelsDir).models,
     clockMode: opts.clockMode,

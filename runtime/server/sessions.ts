@@ -35,6 +35,8 @@ export interface SessionManagerDeps {
   capabilities: () => Promise<HostCapabilities>;
   modelsDir: string;
   assetsDir: string;
+  /** Where node recordings go (the folder /api/v1/recordings serves). */
+  recordingsDir?: string;
   /** Pipelines beyond the catalog (user ONNX models), for every compile of every session. */
   extraPipelines?: () => readonly PipelineInfo[];
   /** Clock of new sessions unless one asks for another (default real). */
@@ -66,6 +68,7 @@ export class SessionManager {
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
       clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
@@ -94,6 +97,7 @@ export class SessionManager {
       capabilities: await this.deps.capabilities(),
       modelsDir: this.deps.modelsDir,
       assetsDir: this.deps.assetsDir,
+      ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
       clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeStamp, i420Planes, type VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
@@ -234,5 +237,35 @@ describe('session edits and consumers', () => {
     expect(luma).toEqual([128, 128, 128, 255, 255, 255]);
     expect(await edit).toMatchObject({ ok: true, revision: 1 });
     expect(s.patch().nodes.find((n) => n.id === 'fx')!.params.strength).toBe(1);
+  });
+});
+
+describe('recordings folder', () => {
+  it('node recordings go to recordingsDir, not beside the assets folder', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pb-recdir-'));
+    try {
+      mkdirSync(join(tmp, 'a', 'assets'), { recursive: true });
+      const s = session(
+        patch(
+          [cam(), node('out', 'output', { name: 'take', record: true })],
+          [edge('cam.video', 'out.video')],
+        ),
+        {
+          clockMode: 'fixed',
+          assetsDir: join(tmp, 'a', 'assets'),
+          recordingsDir: join(tmp, 'elsewhere', 'recs'),
+        },
+      );
+      const got = frames(s, 10);
+      await s.start();
+      await got;
+      await s.stop();
+      expect(
+        readdirSync(join(tmp, 'elsewhere', 'recs')).filter((f) => /^take-.*\.webm$/.test(f)),
+      ).toHaveLength(1);
+      expect(existsSync(join(tmp, 'a', 'recordings'))).toBe(false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

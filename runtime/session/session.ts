@@ -263,6 +263,7 @@ class Session implements EngineSession {
       fixed: this.fixed,
       modelsDir: this.options.modelsDir ?? defaultModelsDir(),
       assetsDir: this.options.assetsDir ?? join(homedir(), '.patchbay', 'assets'),
+      ...(this.options.recordingsDir ? { recordingsDir: this.options.recordingsDir } : {}),
       ...(this.options.processorModule ? { processorModule: this.options.processorModule } : {}),
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
