@@ -28,6 +28,8 @@ export interface ServerPeer {
   onData(cb: (message: Record<string, unknown>) => void): void;
   /** Sends on the "parameters" data channel (queued or dropped while it is not open). */
   sendData(message: Record<string, unknown>): void;
+  /** Called once when the media connection is up (at once when it already is). */
+  onConnected(cb: () => void): void;
   /** Called once when the connection ends by itself (ICE failure, closed tab). */
   onClosed(cb: (reason: string) => void): void;
   close(): Promise<void>;

@@ -54,6 +54,14 @@ export function serverPeerOf(peer: MediaPeer, log: (line: string) => void): Serv
     addIceCandidate: (c) => peer.addIceCandidate(c),
     onData: (cb) => void peer.onData(cb),
     sendData: (message) => void peer.sendData(message),
+    onConnected: (cb) => {
+      if (peer.connectionState === 'connected') return void cb();
+      const off = peer.onStateChange((state) => {
+        if (state !== 'connected') return;
+        off();
+        cb();
+      });
+    },
     onClosed: (cb) => {
       if (ended) cb('already closed');
       else closedCbs.push(cb);

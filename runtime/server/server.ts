@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { hostProbe, type HostProbe } from '../host';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
+import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
 import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
@@ -70,6 +71,8 @@ export interface ServerOptions {
    * `fixed` per session with `?clock=fixed`.
    */
   clockMode?: 'real' | 'fixed';
+  /** `stream_heartbeat` interval of lifecycle events (default 10 s; tests shorten it). */
+  eventHeartbeatMs?: number;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
   log?: (line: string) => void;
@@ -150,7 +153,16 @@ export function createServer(options: ServerOptions): PatchbayServer {
     allowOrigins: opts.allowOrigins,
   };
 
+  // Lifecycle events of plain WebRTC sessions: JSON lines in <dataDir>/events, plus Kafka when
+  // KAFKA_BOOTSTRAP_SERVERS is set (the relay keeps its own sinks for relayed sessions).
+  const eventSinks: EventSink[] = [new JsonLinesFileSink(join(opts.dataDir, 'events'), log)];
+  void kafkaSinkFromEnv(process.env, log).then(
+    (kafka) => kafka && eventSinks.push(kafka),
+    (error: Error) => log(`events: Kafka sink not started: ${error.message}`),
+  );
   const sessions = new SessionManager({
+    eventSinks,
+    ...(options.eventHeartbeatMs ? { heartbeatMs: options.eventHeartbeatMs } : {}),
     createSession: options.createSession,
     capabilities: async () => (await probe()).capabilities,
     modelsDir: opts.modelsDir,
@@ -290,6 +302,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
       closing ??= (async () => {
         await sessions.closeAll('server shutting down');
         pipelines.unload();
+        await Promise.all(eventSinks.map((s) => s.close()));
         await app.close();
       })();
       return closing;

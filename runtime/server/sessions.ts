@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { HostCapabilities, PipelineInfo } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { RuntimeSession } from '../engine/api';
+import type { EventSink } from '../events';
 import type { ServerPeer, SessionFactory } from './deps';
+import { SessionTrace, traceOfferFailed } from './lifecycle';
 
 export type SessionKind = 'webrtc' | 'headless' | 'editor';
 
@@ -28,6 +30,7 @@ interface PeerEntry {
   ownsRuntime: boolean;
   unsubscribe: (() => void)[];
   closing: Promise<void> | null;
+  trace: SessionTrace | null;
 }
 
 export interface SessionManagerDeps {
@@ -39,6 +42,10 @@ export interface SessionManagerDeps {
   recordingsDir?: string;
   /** Pipelines beyond the catalog (user ONNX models), for every compile of every session. */
   extraPipelines?: () => readonly PipelineInfo[];
+  /** Where lifecycle events of plain WebRTC sessions go (none: not traced). */
+  eventSinks?: readonly EventSink[];
+  /** `stream_heartbeat` interval (default 10 s). */
+  heartbeatMs?: number;
   /** Clock of new sessions unless one asks for another (default real). */
   clockMode?: 'real' | 'fixed';
   log: (line: string) => void;
@@ -135,10 +142,32 @@ export class SessionManager {
     peer: ServerPeer,
     ownsRuntime: boolean,
     id: string = randomUUID(),
+    trace?: { offerAt: number } | null,
   ): string {
     const { session } = runtime;
     const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
-    const entry: PeerEntry = { id, peer, runtimeId: runtime.id, ownsRuntime, unsubscribe: [], closing: null };
+    const entry: PeerEntry = {
+      id,
+      peer,
+      runtimeId: runtime.id,
+      ownsRuntime,
+      unsubscribe: [],
+      closing: null,
+      trace:
+        trace && this.deps.eventSinks
+          ? new SessionTrace(
+              {
+                sinks: this.deps.eventSinks,
+                sessionId: id,
+                pipelineIds: pipelineIdsOf(session),
+                offerAt: trace.offerAt,
+                ...(this.deps.heartbeatMs ? { heartbeatMs: this.deps.heartbeatMs } : {}),
+              },
+              session,
+              peer,
+            )
+          : null,
+    };
     this.peers.set(id, entry);
     runtime.peers.add(id);
 
@@ -176,6 +205,7 @@ export class SessionManager {
     if (!entry) return Promise.resolve();
     entry.closing ??= (async () => {
       this.deps.log(`[webrtc ${peerId.slice(0, 8)}] closing: ${reason}`);
+      entry.trace?.close(reason);
       if (notify) entry.peer.sendData({ type: 'stream_stopped' });
       for (const u of entry.unsubscribe) u();
       const runtime = this.runtimes.get(entry.runtimeId);
@@ -189,6 +219,11 @@ export class SessionManager {
       if (entry.ownsRuntime && runtime) await this.closeRuntime(runtime.id, reason);
     })();
     return entry.closing;
+  }
+
+  /** Records an offer that did not become a session (lifecycle `error` event). */
+  offerFailed(message: string, pipelineIds: string[]): void {
+    if (this.deps.eventSinks) traceOfferFailed(this.deps.eventSinks, pipelineIds, message);
   }
 
   /** Disposes a runtime and closes every peer attached to it. Idempotent. */
@@ -238,6 +273,11 @@ export class SessionManager {
     }
     return out;
   }
+}
+
+/** The pipeline ids a session runs (for its lifecycle events). */
+export function pipelineIdsOf(session: RuntimeSession): string[] {
+  return (session.plan()?.nodes ?? []).flatMap((n) => (n.pipeline ? [n.pipeline.id] : []));
 }
 
 /** A readable reason a session did not start, from its diagnostics. */

@@ -8,7 +8,7 @@ import { HttpError, jsonBody, type ServerContext } from '../context';
 import type { IceCandidateInit } from '../deps';
 import { isJsonObject } from '../json';
 import { offerIsTextMode, patchFromPipelines, sdpProblem } from '../patch-build';
-import type { RuntimeEntry } from '../sessions';
+import { pipelineIdsOf, type RuntimeEntry } from '../sessions';
 import { patchFromRequest } from './patch-input';
 
 /** Keys of initialParameters that pick the session rather than set parameters. */
@@ -46,6 +46,9 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
     if (!ctx.createPeer)
       throw new HttpError(503, 'WebRTC media is not available in this build (runtime/media did not load)');
     const sdp = body.sdp as string;
+    const offerAt = performance.now();
+    // Offers the cloud relay forwards are traced by the relay under its own connection id.
+    const traced = req.headers['x-patchbay-relay'] === undefined;
 
     let runtime: RuntimeEntry;
     let owns = true;
@@ -78,7 +81,15 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
       try {
         runtime = await ctx.sessions.createRuntime('webrtc', patch);
       } catch (error) {
-        throw new HttpError(400, `the session could not start: ${(error as Error).message}`);
+        const message = `the session could not start: ${(error as Error).message}`;
+        if (traced)
+          ctx.sessions.offerFailed(
+            message,
+            patch.nodes.flatMap((n) =>
+              n.type === 'pipeline' && typeof n.params.pipeline_id === 'string' ? [n.params.pipeline_id] : [],
+            ),
+          );
+        throw new HttpError(400, message);
       }
     }
 
@@ -90,9 +101,17 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
       });
     } catch (error) {
       if (owns) await ctx.sessions.closeRuntime(runtime.id, 'offer refused');
-      throw new HttpError(400, `the offer could not be answered: ${(error as Error).message}`);
+      const message = `the offer could not be answered: ${(error as Error).message}`;
+      if (traced) ctx.sessions.offerFailed(message, pipelineIdsOf(runtime.session));
+      throw new HttpError(400, message);
     }
-    const sessionId = ctx.sessions.attachPeer(runtime, answer.peer, owns);
+    const sessionId = ctx.sessions.attachPeer(
+      runtime,
+      answer.peer,
+      owns,
+      undefined,
+      traced ? { offerAt } : null,
+    );
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(initial)) if (!SESSION_KEYS.has(k)) params[k] = v;
     if (Object.keys(params).length) {
