@@ -28,9 +28,12 @@ export {
 } from './models';
 export type { AvailabilityHost, ModelProblem, ModelStatus } from './models';
 export {
+  BUILTIN_GRAPH_OPTIMIZATION,
   BUILTIN_MODEL_IDS,
+  buildEffectBytes,
   buildModelBytes,
   builtinContract,
+  effectContract,
   ensureBuiltinModel,
   ensureBuiltinModels,
   isBuiltinModel,
@@ -43,7 +46,7 @@ export {
   readContract,
   sidecarPath,
 } from './onnx/contract';
-export type { ModelContract } from './onnx/contract';
+export type { FloatImageSpec, ModelContract } from './onnx/contract';
 export { embedPrompts, embedText } from './onnx/embedding';
 /** Writes ONNX graphs in code (the built-in models; tests build small user models with it). */
 export { GraphBuilder } from './onnx/graph';

@@ -1,11 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { blackFrame, findPipeline, i420Planes, type PipelineInfo, type VideoFrame } from '../../nodes';
 import {
+  buildEffectBytes,
   builtinContract,
   createProcessor,
+  effectContract,
   ensureBuiltinModel,
   listUserModels,
   makeProcessorFactory,
@@ -15,6 +17,7 @@ import {
   PipelineError,
   scanUserModels,
   type CudaProbe,
+  type FloatImageSpec,
   type ProcessorContext,
 } from '.';
 import { i420ToTensor, tensorToI420 } from './onnx/convert';
@@ -66,7 +69,7 @@ describe('processor factory', () => {
     const frame = randomFrame(64, 48, 11);
     const out = await p.process(frame, {});
     expect([out.width, out.height, out.timestampMs, out.seq]).toEqual([64, 48, 40, 3]);
-    const spec = builtinContract('color-grade').input;
+    const spec = effectContract('color-grade').input as FloatImageSpec;
     const ref = runReference('color-grade', { width: 64, height: 48, data: i420ToTensor(frame, spec) }, 0.8);
     expect(maxDiff(out.data, tensorToI420(ref, spec, 64, 48))).toBeLessThanOrEqual(2);
     expect(p.device).toBe('cpu');
@@ -228,15 +231,16 @@ describe('sidecar contracts', () => {
   mkdirSync(bad, { recursive: true });
   const withSidecar = (name: string, sidecar: string | object) => {
     const model = join(bad, `${name}.onnx`);
-    copyFileSync(ensureBuiltinModel(join(dir, 'builtin'), 'edges'), model);
+    // The edges effect alone: a float NCHW model, as user models are.
+    writeFileSync(model, buildEffectBytes('edges'));
     writeFileSync(join(bad, `${name}.json`), typeof sidecar === 'string' ? sidecar : JSON.stringify(sidecar));
     return model;
   };
 
   it('names the file and each bad field', async () => {
     const model = withSidecar('layout', {
-      ...builtinContract('edges'),
-      input: { ...builtinContract('edges').input, layout: 'CHW', range: [1, 0] },
+      ...effectContract('edges'),
+      input: { ...effectContract('edges').input, layout: 'CHW', range: [1, 0] },
     });
     const err = await OnnxModel.load(model).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
@@ -250,24 +254,42 @@ describe('sidecar contracts', () => {
       /json\.json: not valid JSON/,
     );
     const lonely = join(bad, 'lonely.onnx');
-    copyFileSync(ensureBuiltinModel(join(dir, 'builtin'), 'edges'), lonely);
+    writeFileSync(lonely, buildEffectBytes('edges'));
     await expect(OnnxModel.load(lonely)).rejects.toThrow(/lonely\.json: missing model contract/);
     const renamed = withSidecar('names', {
-      ...builtinContract('edges'),
-      input: { ...builtinContract('edges').input, name: 'img' },
+      ...effectContract('edges'),
+      input: { ...effectContract('edges').input, name: 'img' },
     });
     await expect(OnnxModel.load(renamed)).rejects.toThrow(
       /input\.name "img" is not an input of the model \(its inputs: image, strength\)/,
     );
-    const { strength: _s, ...noStrength } = builtinContract('edges');
+    const { strength: _s, ...noStrength } = effectContract('edges');
     await expect(OnnxModel.load(withSidecar('undeclared', noStrength))).rejects.toThrow(
       /inputs the contract does not declare \(strength\)/,
     );
     const wrongLayout = withSidecar('nhwc', {
-      ...builtinContract('edges'),
-      input: { ...builtinContract('edges').input, layout: 'NHWC' },
+      ...effectContract('edges'),
+      input: { ...effectContract('edges').input, layout: 'NHWC' },
     });
     await expect(OnnxModel.load(wrongLayout)).rejects.toThrow(/channels at axis 3/);
+  });
+
+  it("I420 contracts: both sides I420, the frame's own size, a named feedback state, a uint8 [1,1,3H/2,W] input", async () => {
+    const i420 = builtinContract('trails');
+    const mixed = withSidecar('mixed', { ...i420, output: effectContract('edges').output });
+    await expect(OnnxModel.load(mixed)).rejects.toThrow(/output\.layout: input and output must both be I420/);
+    const fixed = withSidecar('fixed', { ...i420, size: { kind: 'fixed', width: 64, height: 64 } });
+    await expect(OnnxModel.load(fixed)).rejects.toThrow(/size: an I420 model gets the frame itself/);
+    const noState = withSidecar('nostate', { ...i420, feedback: { input: 'previous' } });
+    await expect(OnnxModel.load(noState)).rejects.toThrow(
+      /feedback\.output: an I420 model with feedback must name/,
+    );
+    // The float edges graph declared as I420: its image input is [1, 3, H, W].
+    const { feedback: _f, ...edges } = builtinContract('edges');
+    const floatGraph = withSidecar('float-as-i420', { ...edges, input: { name: 'image', layout: 'I420' } });
+    await expect(OnnxModel.load(floatGraph)).rejects.toThrow(
+      /I420 needs a uint8 \[1, 1, 3H\/2, W\] input, but "image" is \[1, 3/,
+    );
   });
 
   it('the factory turns a bad user model into MODEL_INVALID naming the file', async () => {

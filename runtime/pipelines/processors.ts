@@ -1,7 +1,7 @@
 import { grayFrame, isBuiltinPipeline, isOnnxPath, type VideoFrame } from '../../nodes';
 import { builtinModelsDir, GPU_PIPELINE_REASON, resolveModelPath } from './models';
 import { createRemoteProcessor } from './remote';
-import { ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
+import { BUILTIN_GRAPH_OPTIMIZATION, ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
 import { ModelContractError } from './onnx/contract';
 import { embedPrompts, lerp3, slerp3 } from './onnx/embedding';
 import { OnnxModel, type CudaProbe, type Device, type OnnxLoadOptions } from './onnx/session';
@@ -193,7 +193,8 @@ export function makeProcessorFactory(options: ProcessorFactoryOptions = {}): Pro
     try {
       if (isBuiltinModel(id)) {
         const path = ensureBuiltinModel(builtinModelsDir(ctx.modelsDir), id);
-        return new OnnxProcessor(await OnnxModel.load(path, load), ctx.params);
+        const model = await OnnxModel.load(path, { ...load, graphOptimization: BUILTIN_GRAPH_OPTIMIZATION });
+        return new OnnxProcessor(model, ctx.params);
       }
       if (isOnnxPath(id))
         return new OnnxProcessor(await OnnxModel.load(resolveModelPath(id, ctx.modelsDir), load), ctx.params);

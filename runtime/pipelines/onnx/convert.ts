@@ -1,5 +1,5 @@
 import { i420Planes, i420Size, type VideoFrame } from '../../../nodes';
-import type { ImageTensorSpec } from './contract';
+import type { FloatImageSpec } from './contract';
 
 /**
  * I420 ↔ float image tensors in one pass each way, with the model's declared layout (NCHW or
@@ -8,7 +8,7 @@ import type { ImageTensorSpec } from './contract';
  * nodes/core/pixels.ts; chroma on the way back is the mean of each 2×2 block's RGB.
  */
 
-type Spec = Pick<ImageTensorSpec, 'layout' | 'range' | 'channels'>;
+type Spec = Pick<FloatImageSpec, 'layout' | 'range' | 'channels'>;
 
 interface Indexing {
   stride: number;
@@ -53,6 +53,36 @@ export function i420ToTensor(
   const scale = (hi - lo) / 255;
   const ix = indexing(spec, n);
   const same = tw === fw && th === fh;
+  const { stride, r: ro, g: go, b: bo } = ix;
+  if (same && stride === 1 && (fw & 1) === 0) {
+    // The common case (frame-sized planar tensor): two pixels per chroma sample, so U and V are
+    // read and weighted once per pair; no index maps, no property reads in the loop.
+    for (let y = 0; y < th; y++) {
+      const row = y * fw;
+      const crow = (y >> 1) * cw;
+      for (let cx = 0; cx < cw; cx++) {
+        const U = data[p.u + crow + cx]! - 128;
+        const V = data[p.v + crow + cx]! - 128;
+        const dr = 1.402 * V;
+        const dg = -0.344136 * U - 0.714136 * V;
+        const db = 1.772 * U;
+        for (let k = 0; k < 2; k++) {
+          const o = row + 2 * cx + k;
+          const Y = data[o]!;
+          let r = Y + dr;
+          let g = Y + dg;
+          let b = Y + db;
+          r = r < 0 ? 0 : r > 255 ? 255 : r;
+          g = g < 0 ? 0 : g > 255 ? 255 : g;
+          b = b < 0 ? 0 : b > 255 ? 255 : b;
+          t[o + ro] = r * scale + lo;
+          t[o + go] = g * scale + lo;
+          t[o + bo] = b * scale + lo;
+        }
+      }
+    }
+    return t;
+  }
   const xs = same ? null : nearestMap(fw, tw);
   const ys = same ? null : nearestMap(fh, th);
   for (let y = 0; y < th; y++) {
@@ -71,10 +101,10 @@ export function i420ToTensor(
       r = r < 0 ? 0 : r > 255 ? 255 : r;
       g = g < 0 ? 0 : g > 255 ? 255 : g;
       b = b < 0 ? 0 : b > 255 ? 255 : b;
-      const o = (y * tw + x) * ix.stride;
-      t[o + ix.r] = r * scale + lo;
-      t[o + ix.g] = g * scale + lo;
-      t[o + ix.b] = b * scale + lo;
+      const o = (y * tw + x) * stride;
+      t[o + ro] = r * scale + lo;
+      t[o + go] = g * scale + lo;
+      t[o + bo] = b * scale + lo;
     }
   }
   return t;
@@ -102,27 +132,36 @@ export function tensorToI420(
   const cw = fw >> 1;
   const [lo, hi] = spec.range;
   const scale = 255 / (hi - lo);
-  const ix = indexing(spec, tw * th);
+  const { stride, r: ro, g: go, b: bo } = indexing(spec, tw * th);
   const same = tw === fw && th === fh;
   const xs = same ? null : nearestMap(tw, fw);
   const ys = same ? null : nearestMap(th, fh);
   for (let cy = 0; cy < fh >> 1; cy++) {
+    const y0 = cy * 2;
+    const t0 = (ys ? ys[y0]! : y0) * tw;
+    const t1 = (ys ? ys[y0 + 1]! : y0 + 1) * tw;
     for (let cx = 0; cx < cw; cx++) {
+      const x0 = cx * 2;
+      const a = xs ? xs[x0]! : x0;
+      const b1 = xs ? xs[x0 + 1]! : x0 + 1;
+      // The 2×2 block's tensor offsets, in the order Y is written (row 0 then row 1).
+      const o0 = (t0 + a) * stride;
+      const o1 = (t0 + b1) * stride;
+      const o2 = (t1 + a) * stride;
+      const o3 = (t1 + b1) * stride;
       let rs = 0;
       let gs = 0;
       let bs = 0;
       for (let d = 0; d < 4; d++) {
-        const y = cy * 2 + (d >> 1);
-        const x = cx * 2 + (d & 1);
-        const o = ((ys ? ys[y]! : y) * tw + (xs ? xs[x]! : x)) * ix.stride;
-        let r = (tensor[o + ix.r]! - lo) * scale;
-        let g = (tensor[o + ix.g]! - lo) * scale;
-        let b = (tensor[o + ix.b]! - lo) * scale;
+        const o = d === 0 ? o0 : d === 1 ? o1 : d === 2 ? o2 : o3;
+        let r = (tensor[o + ro]! - lo) * scale;
+        let g = (tensor[o + go]! - lo) * scale;
+        let b = (tensor[o + bo]! - lo) * scale;
         // NaN fails every comparison: map it to 0 rather than letting it through as garbage
         r = r > 0 ? (r < 255 ? r : 255) : 0;
         g = g > 0 ? (g < 255 ? g : 255) : 0;
         b = b > 0 ? (b < 255 ? b : 255) : 0;
-        data[y * fw + x] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+        data[(y0 + (d >> 1)) * fw + x0 + (d & 1)] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
         rs += r;
         gs += g;
         bs += b;

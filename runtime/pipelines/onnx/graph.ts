@@ -14,6 +14,10 @@ type AttrValue = number | number[] | string | { floats: number[] };
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
+/** Element types a graph input or output can have (ONNX TensorProto.DataType codes). */
+export const ELEM = { float: FLOAT, uint8: onnx.TensorProto.DataType.UINT8, int64: INT64 } as const;
+export type ElemType = keyof typeof ELEM;
+
 function valueInfo(
   name: string,
   dims: readonly Dim[],
@@ -51,18 +55,18 @@ export class GraphBuilder {
 
   constructor(private readonly name: string) {}
 
-  /** Declares a float graph input (string dims are symbolic: dynamic size). */
-  input(name: string, dims: readonly Dim[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  /** Declares a graph input, float unless `type` says otherwise (string dims are symbolic: dynamic size). */
+  input(name: string, dims: readonly Dim[], type: ElemType = 'float'): string {
+    this.inputs.push(valueInfo(name, dims, ELEM[type]));
     return name;
   }
 
-  /** Declares a float graph output, produced by `from` (renamed through Identity). */
-  output(name: string, from: string, dims: readonly Dim[]): void {
+  /** Declares a graph output produced by `from` (renamed through Identity), float unless `type` says otherwise. */
+  output(name: string, from: string, dims: readonly Dim[], type: ElemType = 'float'): void {
     this.nodes.push(
       onnx.NodeProto.create({ opType: 'Identity', input: [from], output: [name], name: `${name}_out` }),
     );
-    this.outputs.push(valueInfo(name, dims));
+    this.outputs.push(valueInfo(name, dims, ELEM[type]));
   }
 
   /** A float constant (initializer) with the given shape. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import type { VideoFrame } from '../../../nodes';
+import { i420Size, type VideoFrame } from '../../../nodes';
 import { probeCuda, realProbeEnv } from '../../host';
 import { ModelContractError, readContract, sidecarPath, type ModelContract } from './contract';
 import { i420ToTensor, tensorToI420 } from './convert';
@@ -8,8 +8,9 @@ import { i420ToTensor, tensorToI420 } from './convert';
 /**
  * Loads an ONNX image model with its sidecar contract and runs it on frames with
  * onnxruntime-node: picks the execution providers (CPU, or CUDA when asked for and present,
- * falling back visibly), converts I420 ↔ the declared tensor layout, feeds the optional
- * strength / previous-output / text inputs, and returns I420 frames.
+ * falling back visibly), feeds the frame as the model declares it (I420 bytes as they are, or
+ * converted to a float NCHW/NHWC tensor and back), feeds the optional strength / previous-output
+ * / text inputs, and returns I420 frames.
  */
 
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -55,6 +56,12 @@ export interface OnnxLoadOptions {
   probeCuda?: CudaProbe;
   /** Intra-op threads; 1 by default so the codec and the other workers keep a core (FIELD-NOTES). */
   threads?: number;
+  /**
+   * onnxruntime's graph optimisation level; `all` by default. The built-in models use `extended`:
+   * `all` adds the NCHWc layout transform, which on their 1–3-channel convolutions costs 2–5 ms
+   * of reorders per 512×512 frame instead of saving any (measured; runtime/pipelines/README.md).
+   */
+  graphOptimization?: 'basic' | 'extended' | 'all';
   /** Creates the onnxruntime session (injected by tests to imagine a failing CUDA provider). */
   createSession?: (
     model: Uint8Array,
@@ -83,7 +90,8 @@ const firstLine = (e: unknown): string =>
 export class OnnxModel {
   /** Milliseconds the last `session.run` took: inference alone, without conversion (bench). */
   lastInferenceMs = 0;
-  private previous: ImageTensor | null = null;
+  /** What the feedback input gets next: the state tensor the last run returned, for a size. */
+  private previous: { tensor: ort.Tensor; width: number; height: number } | null = null;
   private inputBuf: Float32Array | null = null;
   private disposed = false;
   /** Runs are serialised: the input buffer and the feedback state belong to one run at a time. */
@@ -119,7 +127,7 @@ export class OnnxModel {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: opts.graphOptimization ?? 'all',
     };
     const device = opts.device ?? 'auto';
     let session: ort.InferenceSession | null = null;
@@ -179,21 +187,40 @@ export class OnnxModel {
     return next;
   }
 
-  /** Runs the model on a tensor already in its input layout and range (tests, bench). */
-  runTensor(image: ImageTensor, inputs: RunInputs = {}): Promise<ImageTensor> {
-    return this.serial(() => this.runNow(image, inputs));
+  /** The shape of the fed-back state: the input's image shape, or NCHW [1,3,H,W] for I420 models. */
+  private stateDims(width: number, height: number): number[] {
+    const layout = this.contract.input.layout;
+    return this.dims(width, height, layout === 'I420' ? 'NCHW' : layout);
   }
 
-  private async runNow(image: ImageTensor, inputs: RunInputs): Promise<ImageTensor> {
+  /** The feedback input for a tensor of this size: the last state, or black when there is none. */
+  private feedbackTensor(width: number, height: number): ort.Tensor {
+    const prev = this.previous;
+    if (prev && prev.width === width && prev.height === height) return prev.tensor;
+    // No previous output yet (or the size changed): start from black in the model's range.
+    const input = this.contract.input;
+    const black = input.layout === 'I420' ? 0 : input.range[0];
+    return new ort.Tensor(
+      'float32',
+      new Float32Array(3 * width * height).fill(black),
+      this.stateDims(width, height),
+    );
+  }
+
+  /**
+   * One `session.run` with the image feed and the side inputs; returns the main output. The
+   * feedback state is kept as the tensor onnxruntime returned (its own buffer, read only by us),
+   * so feeding it back costs no copy.
+   */
+  private async runGraph(
+    image: ort.Tensor,
+    width: number,
+    height: number,
+    inputs: RunInputs,
+  ): Promise<ort.Tensor> {
     if (this.disposed) throw new Error(`${this.path}: model was disposed`);
     const c = this.contract;
-    const feeds: Record<string, ort.Tensor> = {
-      [c.input.name]: new ort.Tensor(
-        'float32',
-        image.data,
-        this.dims(image.width, image.height, c.input.layout),
-      ),
-    };
+    const feeds: Record<string, ort.Tensor> = { [c.input.name]: image };
     if (c.strength)
       feeds[c.strength.input] = new ort.Tensor('float32', Float32Array.of(inputs.strength ?? 0.5), [1]);
     if (c.text)
@@ -202,52 +229,95 @@ export class OnnxModel {
         Float32Array.from(inputs.text ?? [0.75, 0.75, 0.75]),
         [1, 3],
       );
-    if (c.feedback) {
-      const prev = this.previous;
-      const fresh = !prev || prev.width !== image.width || prev.height !== image.height;
-      // No previous output yet (or the size changed): start from black in the model's range.
-      const data = fresh ? new Float32Array(image.data.length).fill(c.input.range[0]) : prev.data;
-      feeds[c.feedback.input] = new ort.Tensor(
-        'float32',
-        data,
-        this.dims(image.width, image.height, c.input.layout),
-      );
-    }
+    if (c.feedback) feeds[c.feedback.input] = this.feedbackTensor(width, height);
     const t0 = performance.now();
     const result = await this.session.run(feeds);
     this.lastInferenceMs = performance.now() - t0;
     const out = result[c.output.name];
-    if (!out || out.type !== 'float32')
-      throw new Error(`${this.path}: output "${c.output.name}" is missing or not float32`);
+    if (!out) throw new Error(`${this.path}: output "${c.output.name}" is missing`);
+    if (c.feedback) {
+      const name = c.feedback.output ?? c.output.name;
+      const state = result[name];
+      const want = this.stateDims(width, height);
+      if (!state || state.type !== 'float32' || state.dims.join() !== want.join())
+        throw new Error(
+          `${this.path}: feedback output "${name}" must be float32 [${want.join(', ')}]; got ${state ? `${state.type} [${state.dims.join(', ')}]` : 'nothing'}`,
+        );
+      this.previous = { tensor: state, width, height };
+    }
+    return out;
+  }
+
+  /** Runs the model on a tensor already in its float input layout and range (tests, bench). */
+  runTensor(image: ImageTensor, inputs: RunInputs = {}): Promise<ImageTensor> {
+    return this.serial(async () => {
+      const out = await this.runFloat(image, inputs);
+      // The caller may keep or change the result; the fed-back state must stay as it was.
+      return this.contract.feedback ? { ...out, data: Float32Array.from(out.data) } : out;
+    });
+  }
+
+  private async runFloat(image: ImageTensor, inputs: RunInputs): Promise<ImageTensor> {
+    const c = this.contract;
+    if (c.input.layout === 'I420' || c.output.layout === 'I420')
+      throw new Error(`${this.path}: this model takes I420 frames (runFrame), not float tensors`);
+    const feed = new ort.Tensor('float32', image.data, this.dims(image.width, image.height, c.input.layout));
+    const out = await this.runGraph(feed, image.width, image.height, inputs);
     const d = out.dims;
     const nchw = c.output.layout === 'NCHW';
-    if (d.length !== 4 || d[0] !== 1 || (nchw ? d[1] : d[3]) !== 3)
+    if (out.type !== 'float32' || d.length !== 4 || d[0] !== 1 || (nchw ? d[1] : d[3]) !== 3)
       throw new Error(
-        `${this.path}: output "${c.output.name}" has shape [${d.join(', ')}]; the contract says ${c.output.layout} with 3 channels`,
+        `${this.path}: output "${c.output.name}" is ${out.type} [${d.join(', ')}]; the contract says float32 ${c.output.layout} with 3 channels`,
       );
-    const tensor = {
+    return {
       data: out.data as Float32Array,
       width: nchw ? d[3]! : d[2]!,
       height: nchw ? d[2]! : d[1]!,
     };
-    if (c.feedback) this.previous = { ...tensor, data: Float32Array.from(tensor.data) };
-    return tensor;
   }
 
   /** Runs one frame: I420 in, I420 out at the input's size. */
   runFrame(frame: VideoFrame, inputs: RunInputs = {}): Promise<VideoFrame> {
-    return this.serial(() => this.runFrameNow(frame, inputs));
+    return this.serial(() =>
+      this.contract.input.layout === 'I420' ? this.runI420(frame, inputs) : this.runConverted(frame, inputs),
+    );
   }
 
-  private async runFrameNow(frame: VideoFrame, inputs: RunInputs): Promise<VideoFrame> {
+  /** I420 models: the frame's bytes are the input tensor, the output tensor is the new frame. */
+  private async runI420(frame: VideoFrame, inputs: RunInputs): Promise<VideoFrame> {
+    const { width: w, height: h } = frame;
+    if (w % 2 || h % 2) throw new RangeError(`I420 frames need even sizes, got ${w}×${h}`);
+    const size = i420Size(w, h);
+    if (frame.data.length < size)
+      throw new RangeError(`frame data has ${frame.data.length} bytes; ${w}×${h} I420 needs ${size}`);
+    const dims = [1, 1, (h * 3) / 2, w];
+    const bytes = frame.data.length === size ? frame.data : frame.data.subarray(0, size);
+    const out = await this.runGraph(new ort.Tensor('uint8', bytes, dims), w, h, inputs);
+    if (out.type !== 'uint8' || out.dims.join() !== dims.join())
+      throw new Error(
+        `${this.path}: output "${this.contract.output.name}" is ${out.type} [${out.dims.join(', ')}]; an I420 model must return uint8 [${dims.join(', ')}]`,
+      );
+    return {
+      width: w,
+      height: h,
+      data: out.data as Uint8Array,
+      timestampMs: frame.timestampMs,
+      seq: frame.seq,
+    };
+  }
+
+  /** Float models: I420 → the declared tensor (resampled to a fixed size) → I420, in JS. */
+  private async runConverted(frame: VideoFrame, inputs: RunInputs): Promise<VideoFrame> {
     const c = this.contract;
+    if (c.input.layout === 'I420' || c.output.layout === 'I420')
+      throw new Error(`${this.path}: input and output must both be I420 or both float`);
     const size = this.tensorSize(frame.width, frame.height);
     this.inputBuf = i420ToTensor(frame, c.input, size.width, size.height, this.inputBuf ?? undefined);
     const data =
       this.inputBuf.length === 3 * size.width * size.height
         ? this.inputBuf
         : this.inputBuf.subarray(0, 3 * size.width * size.height);
-    const out = await this.runNow({ data, width: size.width, height: size.height }, inputs);
+    const out = await this.runFloat({ data, width: size.width, height: size.height }, inputs);
     const i420 = tensorToI420(out.data, c.output, out.width, out.height, frame.width, frame.height);
     return {
       width: frame.width,
@@ -306,6 +376,15 @@ function checkContract(modelPath: string, c: ModelContract, session: ort.Inferen
     }
   ).inputMetadata;
   const image = meta?.find((m) => m.name === c.input.name);
+  if (c.input.layout === 'I420') {
+    const shape = image?.shape;
+    if (image?.isTensor && shape && (shape.length !== 4 || shape[0] !== 1 || shape[1] !== 1))
+      throw new ModelContractError(
+        `${file}: input.layout I420 needs a uint8 [1, 1, 3H/2, W] input, but "${c.input.name}" is [${shape.join(', ')}]`,
+        file,
+      );
+    return;
+  }
   if (image?.isTensor && image.shape) {
     const shape = image.shape;
     const channelAt = c.input.layout === 'NCHW' ? 1 : 3;
