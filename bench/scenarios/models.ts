@@ -73,8 +73,12 @@ async function inRuntime(
       throw new Error(
         `model "${model}" did not start running in the runtime (status ${session.stats().fx?.status ?? 'none'}: ${session.stats().fx?.message ?? ''})`,
       );
+    const before = session.stats().fx!.frames_out;
     await sleep(ms);
     const s = session.stats().fx!;
+    // A node whose frames fail still reports a (tiny) ms_p50: never let that pass as a speed.
+    if (s.frames_out <= before)
+      throw new Error(`model "${model}" produced no frames in the runtime (${s.message ?? 'no message'})`);
     return { p50: s.ms_p50, p99: s.ms_p99, fps: s.fps_out, frames: s.frames_out };
   } finally {
     await session.dispose();

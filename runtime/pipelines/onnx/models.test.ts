@@ -244,6 +244,18 @@ describe('built-in models end to end on I420 (colour conversion inside the graph
     await model.dispose();
   });
 
+  it("runs frames that live in shared memory (the engine's frame pool) and leaves them untouched", async () => {
+    const model = await loadFused('color-grade');
+    const frame = randomFrame(W, H, 77);
+    const shared = new Uint8Array(new SharedArrayBuffer(frame.data.length + 16), 16, frame.data.length);
+    shared.set(frame.data);
+    const a = await model.runFrame(frame, { strength: 0.7 });
+    const b = await model.runFrame({ ...frame, data: shared }, { strength: 0.7 });
+    expect(b.data).toEqual(a.data);
+    expect(shared).toEqual(frame.data);
+    await model.dispose();
+  });
+
   it('refuses odd sizes and short frames with a clear error', async () => {
     const model = await loadFused('posterize');
     await expect(model.runFrame({ ...randomFrame(8, 6, 1), width: 7 })).rejects.toThrow(

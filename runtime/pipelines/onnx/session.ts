@@ -93,6 +93,8 @@ export class OnnxModel {
   /** What the feedback input gets next: the state tensor the last run returned, for a size. */
   private previous: { tensor: ort.Tensor; width: number; height: number } | null = null;
   private inputBuf: Float32Array | null = null;
+  /** A private copy of a shared-memory frame for I420 models (see runI420). */
+  private frameBuf: Uint8Array | null = null;
   private disposed = false;
   /** Runs are serialised: the input buffer and the feedback state belong to one run at a time. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -291,7 +293,14 @@ export class OnnxModel {
     if (frame.data.length < size)
       throw new RangeError(`frame data has ${frame.data.length} bytes; ${w}×${h} I420 needs ${size}`);
     const dims = [1, 1, (h * 3) / 2, w];
-    const bytes = frame.data.length === size ? frame.data : frame.data.subarray(0, size);
+    let bytes = frame.data.length === size ? frame.data : frame.data.subarray(0, size);
+    if (bytes.buffer instanceof SharedArrayBuffer) {
+      // onnxruntime-node refuses views of shared memory ("Invalid argument"), and the engine's
+      // frame pool is shared memory: copy into a private buffer, reused from frame to frame.
+      if (this.frameBuf?.length !== size) this.frameBuf = new Uint8Array(size);
+      this.frameBuf.set(bytes);
+      bytes = this.frameBuf;
+    }
     const out = await this.runGraph(new ort.Tensor('uint8', bytes, dims), w, h, inputs);
     if (out.type !== 'uint8' || out.dims.join() !== dims.join())
       throw new Error(
