@@ -11,6 +11,7 @@ import { FramePool, type FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
 import { CameraRuntime, OutputRuntime, PipelineRuntime, PlaceholderRuntime } from './node-runtimes';
 import { createIoRuntime, OutputIoRuntime, RecordRuntime, recordingsDirFor } from './io-runtimes';
+import { prewarmWorker } from './worker-host';
 
 /**
  * Runs one plan: a runtime per node, frames routed along stream edges as pool handles, stats
@@ -109,6 +110,9 @@ export class Engine implements EngineContext {
     installTestHooks(this.options.log);
     this.applyRouting(this.plan);
     this.addNodes(this.plan.nodes);
+    // A live edit may insert a Pipeline later: have a warm worker waiting. Real time only: fixed
+    // playback waits for every load anyway, so a spare booting would only take CPU from it.
+    if (!this.fixed) prewarmWorker();
     this.scheduleStats();
     this.kick();
   }
@@ -137,6 +141,7 @@ export class Engine implements EngineContext {
    */
   async apply(next: Plan, d: PlanDiff): Promise<void> {
     if (this.stopped) return;
+    const t0 = performance.now();
     const retiring: NodeRuntime[] = [];
     for (const id of d.stop) {
       const rt = this.nodes.get(id);
@@ -156,6 +161,13 @@ export class Engine implements EngineContext {
     this.plan = next;
     this.applyRouting(next);
     this.addNodes(d.start.map((id) => byId.get(id)).filter((n): n is PlanNode => !!n));
+    // What the switch cost the frame path (this thread does nothing else meanwhile).
+    if (d.start.length || d.stop.length)
+      this.log(
+        `edit: switched in ${(performance.now() - t0).toFixed(1)} ms` +
+          (d.start.length ? `; started ${d.start.join(', ')}` : '') +
+          (d.stop.length ? `; stopping ${d.stop.join(', ')}` : ''),
+      );
     this.kick();
     await Promise.all(retiring.map((rt) => rt.stop()));
     this.kick();

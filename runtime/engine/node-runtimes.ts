@@ -245,6 +245,8 @@ export class PipelineRuntime extends BaseRuntime {
   /** After a crash the node holds until its new worker is ready instead of showing raw input. */
   private holdUntilReady = false;
   private readyAt = -Infinity;
+  /** Wall time the current worker was asked for, for the "ready in" log line. */
+  private spawnedAt = 0;
   private backoff = RESTART_MIN_MS;
   private cancelRestart: (() => void) | null = null;
   private cancelDriver: (() => void) | null = null;
@@ -268,6 +270,7 @@ export class PipelineRuntime extends BaseRuntime {
     this.ready = false;
     this.loadFailed = false;
     this.status = 'warming';
+    this.spawnedAt = performance.now();
     const host = new WorkerHost(
       {
         nodeId: this.id,
@@ -300,6 +303,9 @@ export class PipelineRuntime extends BaseRuntime {
   private onMessage(msg: WorkerToMain): void {
     switch (msg.type) {
       case 'ready':
+        this.ctx.log(
+          `[${this.id}] ${this.node.pipeline?.id ?? 'pipeline'} ready in ${(performance.now() - this.spawnedAt).toFixed(0)} ms`,
+        );
         this.ready = true;
         this.readyAt = this.ctx.clock.now();
         this.holdUntilReady = false;

@@ -40,14 +40,48 @@ function bootSpare(): void {
   keepSpare(new Worker(ENTRY, { name: 'pipeline:spare' }));
 }
 
+/**
+ * A cold boot costs about a second of CPU (tsx and the module graph). Booted right when a live
+ * edit takes the last spare, it competed with the frame path on a 2-core machine exactly while
+ * the edit switched; so spares are booted ahead (`prewarmWorker` when an engine starts) and a
+ * missing one is booted this long after the edit that took it, one at a time.
+ */
+const REFILL_DELAY_MS = 1500;
+let refillTimer: NodeJS.Timeout | null = null;
+let refillTarget = 0;
+
+function refillLater(target: number): void {
+  refillTarget = Math.max(refillTarget, target);
+  if (refillTimer) return;
+  refillTimer = setTimeout(() => {
+    refillTimer = null;
+    if (spares.length < refillTarget) bootSpare();
+    if (spares.length < refillTarget) refillLater(refillTarget);
+    else refillTarget = 0;
+  }, REFILL_DELAY_MS);
+  refillTimer.unref();
+}
+
 function takeWorker(): Worker {
   const w = spares.shift() ?? new Worker(ENTRY, { name: 'pipeline' });
   w.removeAllListeners('error');
   w.removeAllListeners('exit');
   w.ref();
-  // Boot the next one only when none is left: recycled workers refill the spares otherwise.
-  if (spares.length === 0) bootSpare();
+  // Refill only when none is left: workers of removed pipelines come back to the spares, so an
+  // insert/remove or a pipeline swap never waits for (or pays for) a cold boot.
+  if (spares.length === 0) refillLater(1);
   return w;
+}
+
+/**
+ * Has spares ready for live edits: one boots now when none is waiting, and the spares are
+ * topped up to MAX_SPARES a little later (one boot at a time, after the session's own start).
+ * So the first Pipelines inserted into a running patch find warm workers: a cold one passes
+ * frames through unprocessed for about a second and loads the machine while it boots.
+ */
+export function prewarmWorker(): void {
+  if (spares.length === 0) bootSpare();
+  refillLater(MAX_SPARES);
 }
 
 /** Hands a worker whose processor was disposed back to the spares, or ends it when enough wait. */
@@ -63,6 +97,9 @@ export function spareWorkers(): number {
 
 /** Ends the spare workers (graceful shutdown; a later pipeline boots a new one). */
 export async function shutdownSpareWorkers(): Promise<void> {
+  if (refillTimer) clearTimeout(refillTimer);
+  refillTimer = null;
+  refillTarget = 0;
   const all = spares.splice(0);
   await Promise.all(all.map((w) => w.terminate()));
 }
