@@ -219,6 +219,8 @@ async function change(changes: unknown[]): Promise<ChangeResult> {
 
 interface EditWindow {
   gap: number;
+  /** The longest gap in the half second from the edit (the switch itself), for the printout. */
+  switchGap: number;
   at: number;
   frames: number;
   /** Page time of the first frame of the new look (gray, or colour again). */
@@ -246,6 +248,7 @@ async function editAndMeasure(changes: unknown[], after: 'gray' | 'colour'): Pro
   const g = maxGap(s.frames, r.sent, r.sent + WINDOW_MS);
   return {
     gap: g.gap,
+    switchGap: maxGap(s.frames, r.sent, r.sent + 500).gap,
     at: g.at - r.sent,
     frames: g.n,
     switchedAt: w[first]![0] - r.sent,
@@ -324,8 +327,8 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
         '',
         `[live-edit e2e] ${s0.width}×${s0.height}, windows of ${WINDOW_MS} ms, frame interval ${round(INTERVAL_MS)} ms`,
         `[live-edit e2e] ${line('baseline (no edit)', baseline)}`,
-        `[live-edit e2e] ${line('insert gray', insert)} (ack ${round(insert.ackMs)} ms, gray from ${round(insert.switchedAt)} ms, longest gap ends at ${round(insert.at)} ms)`,
-        `[live-edit e2e] ${line('remove gray', remove)} (ack ${round(remove.ackMs)} ms, colour from ${round(remove.switchedAt)} ms, longest gap ends at ${round(remove.at)} ms)`,
+        `[live-edit e2e] ${line('insert gray', insert)} (${round(insert.switchGap)} ms in the first 500 ms; ack ${round(insert.ackMs)} ms, gray from ${round(insert.switchedAt)} ms, longest gap ends at ${round(insert.at)} ms)`,
+        `[live-edit e2e] ${line('remove gray', remove)} (${round(remove.switchGap)} ms in the first 500 ms; ack ${round(remove.ackMs)} ms, colour from ${round(remove.switchedAt)} ms, longest gap ends at ${round(remove.at)} ms)`,
         `[live-edit e2e] bound: max(2 intervals = ${round(twoIntervals)} ms, baseline + 1 interval = ${round(base.gap + INTERVAL_MS)} ms) = ${round(bound)} ms` +
           (bound > twoIntervals
             ? '  <-- the baseline itself exceeds 2 intervals on this machine: the bound is baseline + 1 interval'
@@ -333,9 +336,10 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
         '',
       ].join('\n'),
     );
-    // The new look shows within a second of the edit (a spare worker is ready in milliseconds).
-    expect(insert.switchedAt).toBeLessThan(1000);
-    expect(remove.switchedAt).toBeLessThan(1000);
+    // The new look shows within half a second of the edit: the engine keeps a spare worker booted,
+    // ready in milliseconds (a cold boot passed colour frames through for ≈ 750 ms here).
+    expect(insert.switchedAt).toBeLessThan(500);
+    expect(remove.switchedAt).toBeLessThan(500);
     expect(insert.gap, 'max gap across inserting gray').toBeLessThanOrEqual(bound);
     expect(remove.gap, 'max gap across removing gray').toBeLessThanOrEqual(bound);
   }, 30_000);
