@@ -7,6 +7,8 @@ export { MediaPeer, MediaError, createOfferPeer } from './peer';
 export type { MediaPeerOptions, MediaPeerStats, MediaLog, OfferPeerConfig, PeerState } from './peer';
 export { Vp8Encoder, Vp8Decoder } from './codec/vp8';
 export type { EncodedFrame, Vp8EncoderOptions, DecodeResult } from './codec/vp8';
+export { FrameLatencyTracker, SampleWindow } from './latency';
+export type { RuntimeLatency, LatencyFigure } from './latency';
 export { measureCodecFloor } from './codec/floor';
 export type { CodecFloor, CodecTiming } from './codec/floor';
 export { Vp8Packetizer, Vp8Depacketizer, parseVp8Descriptor } from './rtp/vp8-rtp';

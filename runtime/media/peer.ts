@@ -30,6 +30,7 @@ import {
 import type { VideoFrame } from '../../nodes';
 import { Vp8Decoder, Vp8Encoder } from './codec/vp8';
 import { parseDataMessage } from './data';
+import { FrameLatencyTracker, type RuntimeLatency } from './latency';
 import { Vp8Depacketizer, Vp8Packetizer } from './rtp/vp8-rtp';
 import {
   answerDirection,
@@ -92,6 +93,8 @@ export interface MediaPeerOptions {
   remoteSilenceMs?: number;
   /** Clock for input frame timestamps and PLI pacing (default performance.now). */
   now?: () => number;
+  /** Frames the latency figures in `stats().latency` are taken over (default 600: 20 s at 30 fps). */
+  latencyWindow?: number;
   log?: MediaLog;
 }
 
@@ -115,6 +118,12 @@ export interface MediaPeerStats {
   dataOut: number;
   /** Longest gap between two packets from the remote since media started, ms (liveness margin). */
   longestRemoteGapMs: number;
+  /**
+   * The runtime's own time per frame (packets in complete → decoded → handed to the encoder →
+   * packets out), p50/p99 over the last `latencyWindow` frames that went from an input of this
+   * peer to one of its outputs.
+   */
+  latency: RuntimeLatency;
 }
 
 interface InputPath {
@@ -194,7 +203,8 @@ export class MediaPeer {
   private readonly rtcpWatched = new Set<object>();
   private closing: Promise<void> | null = null;
   private state: PeerState = 'new';
-  private readonly counters: MediaPeerStats = {
+  private readonly latency: FrameLatencyTracker;
+  private readonly counters: Omit<MediaPeerStats, 'latency'> = {
     framesIn: 0,
     framesOut: 0,
     bytesIn: 0,
@@ -216,6 +226,7 @@ export class MediaPeer {
     this.opts = opts;
     this.log = opts.log ?? defaultLog;
     this.now = opts.now ?? (() => performance.now());
+    this.latency = new FrameLatencyTracker(opts.latencyWindow ?? 600);
     this.pc = new RTCPeerConnection(peerConfig(opts));
     this.sub(
       this.pc.connectionStateChange.subscribe((s) => {
@@ -373,6 +384,7 @@ export class MediaPeer {
    */
   sendFrame(outputIndex: number, frame: VideoFrame): boolean {
     const out = this.outputs[outputIndex];
+    const outputAt = this.now();
     if (!out || this.closing || this.state !== 'connected') {
       this.counters.outputFramesDropped++;
       return false;
@@ -402,6 +414,7 @@ export class MediaPeer {
         .sendRtp(packet)
         .catch((error: Error) => this.log('debug', `sendRtp: ${error.message}`));
     }
+    this.latency.noteOutput(outputIndex, frame.seq, frame.timestampMs, outputAt, this.now());
     this.counters.framesOut++;
     this.counters.bytesOut += encoded.data.length;
     if (encoded.keyframe) this.counters.keyframesOut++;
@@ -501,7 +514,7 @@ export class MediaPeer {
 
   /** A copy of the counters. */
   stats(): MediaPeerStats {
-    return { ...this.counters };
+    return { ...this.counters, latency: this.latency.snapshot() };
   }
 
   /** Closes the connection and frees sockets, timers and codecs. Idempotent. */
@@ -729,6 +742,9 @@ export class MediaPeer {
         this.sendPli(input, 'decode error');
         continue;
       }
+      // The decoded frame carries (seq, timestampMs = packet-complete time) through the engine
+      // unchanged; sendFrame matches them to time the runtime's own in → out.
+      this.latency.noteInput(decoded.frame.seq, decoded.frame.timestampMs, now, this.now());
       input.seq++;
       this.counters.framesIn++;
       this.counters.bytesIn += f.data.length;
