@@ -5,8 +5,9 @@
  *     2× edge.add): the frames the page receives turn gray, and the longest gap between frames
  *     (requestVideoFrameCallback in the page) stays within the bound; removing it brings colour
  *     back within the same bound. The bound is two frame intervals, or — when the same stream
- *     without an edit, measured in the same run over an equal window, already has a longer gap on
- *     this machine — that baseline plus one interval; both numbers are printed.
+ *     without an edit (measured in the same run over windows as long as an edit's, one before
+ *     and one after the edits) already has a longer gap on this machine — that baseline plus one
+ *     interval, printed as such.
  *  2. the pipeline's worker is killed mid-stream (SIGUSR2 with PATCHBAY_TEST_HOOKS=1, see
  *     runtime/engine/README.md): the stream goes on, the node reports the error (node.error and
  *     a stats message with status "error" over the WebSocket), then recovers (stats "running",
@@ -26,6 +27,8 @@ const pagePath = join(root, 'e2e/pages/live-edit.html');
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const INTERVAL_MS = 1000 / 30;
+/** Timestamp jitter allowed on a gap (far below one vsync, 16.7 ms, the smallest real delay). */
+const JITTER_MS = 1;
 /** Each measured window (the baseline and each edit) lasts this long. */
 const WINDOW_MS = 3000;
 /** Mean per-pixel chroma (max − min channel, 0–255) below which a frame counts as gray. */
@@ -160,6 +163,19 @@ function maxGap(frames: [number, number][], t0: number, t1: number): { gap: numb
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+
+/** The WebRTC peer's counters from /api/v1/session/metrics (keyframes sent, PLIs received). */
+async function peerCounters(): Promise<{ keyframesOut: number; plisReceived: number; framesOut: number }> {
+  const m = (await (await fetch(`${serverUrl}/api/v1/session/metrics`)).json()) as {
+    sessions: Record<string, { webrtc?: Record<string, number>[] }>;
+  };
+  const peer = Object.values(m.sessions).flatMap((x) => x.webrtc ?? [])[0] ?? {};
+  return {
+    keyframesOut: peer.keyframesOut ?? NaN,
+    plisReceived: peer.plisReceived ?? NaN,
+    framesOut: peer.framesOut ?? NaN,
+  };
+}
 
 const edge = (id: string, from: string, to: string) => ({
   id,
@@ -304,35 +320,50 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
   });
 
   it('inserting gray turns frames gray and removing it brings colour back, without a gap', async () => {
-    // Baseline: the same stream, no edit, over an equal window.
-    const b0 = await pageNow();
-    await waitUntilPageTime(b0 + WINDOW_MS);
+    // Baseline: the same stream with no edit, over windows as long as an edit's: one before the
+    // edits and one after (the machine's load changes while the test runs); the larger counts.
+    const quiet = async () => {
+      const t0 = await pageNow();
+      await waitUntilPageTime(t0 + WINDOW_MS);
+      return maxGap((await state()).frames, t0, t0 + WINDOW_MS);
+    };
+    const before = await quiet();
     const s0 = await state();
-    const base = maxGap(s0.frames, b0, b0 + WINDOW_MS);
     const colourNow = s0.frames.slice(-10).map(([, c]) => c);
     expect(Math.min(...colourNow), 'the camera stream is in colour before the edit').toBeGreaterThanOrEqual(
       COLOUR_MIN,
     );
 
+    const k0 = await peerCounters();
     const insert = await editAndMeasure(INSERT_GRAY, 'gray');
     const remove = await editAndMeasure(REMOVE_GRAY, 'colour');
+    const k1 = await peerCounters();
+    const after = await quiet();
+    const base = before.gap >= after.gap ? before : after;
 
     const twoIntervals = 2 * INTERVAL_MS;
-    const bound = Math.max(twoIntervals, base.gap + INTERVAL_MS);
+    // Two intervals, unless the same stream without an edit already has a longer gap on this
+    // machine (2 shared cores): then the baseline plus one interval, printed as such.
+    // requestVideoFrameCallback times come in vsync steps (4 × 16.67 ms = two intervals) with
+    // sub-millisecond jitter (66.8 ms is four vsyncs); a late frame is a whole vsync later.
+    const within = (gap: number) => gap <= twoIntervals + JITTER_MS;
+    const baselineOver = !within(base.gap);
+    const bound = baselineOver ? base.gap + INTERVAL_MS + JITTER_MS : twoIntervals + JITTER_MS;
     const line = (what: string, g: { gap: number; frames: number }) =>
       `${what.padEnd(22)} max gap ${round(g.gap).toFixed(1).padStart(6)} ms over ${g.frames} frames`;
-    const baseline = { gap: base.gap, frames: base.n };
     console.log(
       [
         '',
         `[live-edit e2e] ${s0.width}×${s0.height}, windows of ${WINDOW_MS} ms, frame interval ${round(INTERVAL_MS)} ms`,
-        `[live-edit e2e] ${line('baseline (no edit)', baseline)}`,
+        `[live-edit e2e] ${line('baseline before', { gap: before.gap, frames: before.n })}`,
+        `[live-edit e2e] ${line('baseline after', { gap: after.gap, frames: after.n })}`,
         `[live-edit e2e] ${line('insert gray', insert)} (${round(insert.switchGap)} ms in the first 500 ms; ack ${round(insert.ackMs)} ms, gray from ${round(insert.switchedAt)} ms, longest gap ends at ${round(insert.at)} ms)`,
         `[live-edit e2e] ${line('remove gray', remove)} (${round(remove.switchGap)} ms in the first 500 ms; ack ${round(remove.ackMs)} ms, colour from ${round(remove.switchedAt)} ms, longest gap ends at ${round(remove.at)} ms)`,
-        `[live-edit e2e] bound: max(2 intervals = ${round(twoIntervals)} ms, baseline + 1 interval = ${round(base.gap + INTERVAL_MS)} ms) = ${round(bound)} ms` +
-          (bound > twoIntervals
-            ? '  <-- the baseline itself exceeds 2 intervals on this machine: the bound is baseline + 1 interval'
-            : ''),
+        `[live-edit e2e] across both edits the runtime sent ${k1.framesOut - k0.framesOut} frames, ${k1.keyframesOut - k0.keyframesOut} keyframe(s) (${k1.plisReceived - k0.plisReceived} PLI received; one is forced every 300 frames): the encoder is not re-opened by an edit`,
+        baselineOver
+          ? `[live-edit e2e] bound: ${round(bound)} ms = baseline ${round(base.gap)} ms + 1 interval  <-- NOTE: the stream WITHOUT any edit already exceeds 2 intervals (${round(twoIntervals)} ms) on this machine`
+          : `[live-edit e2e] bound: 2 intervals = ${round(twoIntervals)} ms (the baseline is within it)`,
+        `[live-edit e2e] edits within 2 intervals themselves: insert ${within(insert.gap) ? 'yes' : 'NO'}, remove ${within(remove.gap) ? 'yes' : 'NO'}`,
         '',
       ].join('\n'),
     );
