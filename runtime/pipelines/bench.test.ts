@@ -3,7 +3,7 @@ import { benchModels } from './bench';
 
 describe('benchModels', () => {
   it('times every built-in model (small size, few frames) and reports sane numbers', async () => {
-    const r = await benchModels({ width: 64, height: 48, frames: 3, warmup: 1 });
+    const r = await benchModels({ width: 64, height: 48, frames: 3, warmup: 1, paceMs: 5 });
     expect(r.map((x) => x.id)).toEqual([
       'edges',
       'blur',
@@ -20,6 +20,7 @@ describe('benchModels', () => {
         expect(x[`${k}_median_ms`]).toBeLessThanOrEqual(x[`${k}_p90_ms`]);
       }
       expect(x.convert_median_ms).toBeGreaterThan(0);
+      expect(x.model_paced_median_ms).toBeGreaterThan(0);
     }
   });
 });
