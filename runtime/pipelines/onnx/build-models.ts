@@ -124,9 +124,11 @@ function clip01(g: GraphBuilder, x: string): string {
 function edgesEffect(g: GraphBuilder, { image, strength }: EffectInputs): string {
   const y = luma(g, image);
   const padded = g.op('Pad', [y, g.ints([0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'edge' });
-  const grads = g.op('Conv', [padded, g.floats([...SOBEL_X, ...SOBEL_Y], [2, 1, 3, 3])]);
-  const sq = g.op('Mul', [grads, grads]);
-  const mag = g.op('Sqrt', [g.op('ReduceSum', [sq, g.ints([1])], { keepdims: 1 })]);
+  // Two one-filter convs and a plane-wise sum: ReduceSum over the channel axis of [1,2,H,W] cost
+  // 0.9 ms at 512×512, five times the Mul + Add it replaces.
+  const gx = g.op('Conv', [padded, g.floats(SOBEL_X, [1, 1, 3, 3])]);
+  const gy = g.op('Conv', [padded, g.floats(SOBEL_Y, [1, 1, 3, 3])]);
+  const mag = g.op('Sqrt', [g.op('Add', [g.op('Mul', [gx, gx]), g.op('Mul', [gy, gy])])]);
   const gain = g.op('Add', [g.op('Mul', [strength, g.scalar(EDGE_GAIN1)]), g.scalar(EDGE_GAIN0)]);
   const sketch = g.op('Sub', [g.scalar(1), clip01(g, g.op('Mul', [mag, gain]))]);
   return g.op('Expand', [sketch, g.ints([1, 3, 1, 1])]);
@@ -166,12 +168,12 @@ function colorGradeEffect(g: GraphBuilder, { image, strength }: EffectInputs): s
     g,
     g.op('Conv', [image, g.floats(GRADE_MATRIX.flat(), [3, 3, 1, 1]), g.floats(GRADE_BIAS, [3])]),
   );
-  // smoothstep(x) = x²·(3 − 2x)
-  const smooth = g.op('Mul', [
-    g.op('Mul', [graded, graded]),
-    g.op('Sub', [g.scalar(3), g.op('Mul', [graded, g.scalar(2)])]),
-  ]);
-  const curved = g.op('Add', [graded, g.op('Mul', [g.op('Sub', [smooth, graded]), g.scalar(GRADE_CURVE)])]);
+  // curved = g + C·(smoothstep(g) − g), smoothstep(g) = g²·(3 − 2g), in Horner form:
+  // g·((1 − C) + g·(3C − 2C·g)) — five passes over the image instead of eight.
+  const c = GRADE_CURVE;
+  const inner = g.op('Add', [g.op('Mul', [graded, g.scalar(-2 * c)]), g.scalar(3 * c)]);
+  const outer = g.op('Add', [g.op('Mul', [inner, graded]), g.scalar(1 - c)]);
+  const curved = g.op('Mul', [outer, graded]);
   return imageBlend(g, image, curved, strength);
 }
 
