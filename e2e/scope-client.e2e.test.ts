@@ -3,20 +3,23 @@
  * camera in → passthrough → back, text mode with the test pattern, the headless JPEG frame, and
  * bad data-channel input that must not stop the stream. Chromium with a fake camera.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import jpeg from 'jpeg-js';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  ROOT as root,
+  servePages,
+  startProduct,
+  waitUntil as poll,
+  type Product,
+} from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pagePath = join(root, 'e2e/pages/scope-client.html');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 interface ClientState {
   phase: string;
@@ -30,54 +33,11 @@ interface ClientState {
   messages: Record<string, unknown>[];
 }
 
-let tmp: string;
-let serverProc: ChildProcess;
+let product: Product;
 let serverUrl = '';
-let serverLog = '';
-let pageServer: Server;
+let pages: { origin: string; close(): Promise<void> } | undefined;
 let pageOrigin = '';
 let context: BrowserContext | null = null;
-
-async function startProduct(): Promise<void> {
-  serverProc = spawn(
-    process.execPath,
-    [join(root, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', join(tmp, 'data')],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  serverProc.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
-  serverUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${serverLog}`)), 30_000);
-    let out = '';
-    serverProc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    serverProc.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serverLog}`)));
-  });
-}
-
-/** Serves e2e/pages from a second loopback port (a Scope client is "another local site"). */
-async function startPageServer(): Promise<void> {
-  pageServer = createServer((req, res) => {
-    if (req.url?.startsWith('/scope-client.html')) {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(readFileSync(pagePath));
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
-  const addr = pageServer.address() as { port: number };
-  pageOrigin = `http://127.0.0.1:${addr.port}`;
-}
 
 async function metrics(): Promise<{ sessions: Record<string, unknown>; engine: Record<string, number> }> {
   return (await fetch(`${serverUrl}/api/v1/session/metrics`)).json() as never;
@@ -87,21 +47,8 @@ async function state(page: Page): Promise<ClientState> {
   return page.evaluate(() => (window as unknown as { scopeClient: ClientState }).scopeClient);
 }
 
-async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await fn().catch((e: unknown) => ((last = e), null));
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `timed out waiting for ${what} (${String(last ?? '')})\nserver log:\n${serverLog.slice(-3000)}`,
-  );
+function waitUntil<T>(what: string, fn: () => Promise<T | null | false>, timeoutMs: number): Promise<T> {
+  return poll(what, fn, timeoutMs, { log: () => product.log() });
 }
 
 /** Streams for 10 s and checks frames arrive at ≥ 20 fps, change, and are not black. */
@@ -153,38 +100,17 @@ function grayness(bytes: Buffer): {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-scope-'));
-  await startProduct();
-  await startPageServer();
-  if (haveChromium)
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream=fps=30',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-        '--allow-file-access-from-files',
-      ],
-    });
+  product = await startProduct();
+  serverUrl = product.url;
+  pages = await servePages(join(root, 'e2e/pages'));
+  pageOrigin = pages.origin;
+  if (haveChromium) context = await launchChromium({ extraArgs: ['--allow-file-access-from-files'] });
 }, 90_000);
 
 afterAll(async () => {
   await context?.close();
-  await new Promise((r) => pageServer?.close(r));
-  if (serverProc && serverProc.exitCode === null) {
-    serverProc.kill('SIGTERM');
-    await new Promise((r) => serverProc.once('exit', r));
-  }
-  rmSync(tmp, { recursive: true, force: true });
+  await pages?.close();
+  await product?.stop();
 });
 
 describe.skipIf(!haveChromium)('a Scope client page', () => {
@@ -210,7 +136,7 @@ describe.skipIf(!haveChromium)('a Scope client page', () => {
     await page.waitForTimeout(2000);
     const s2 = await state(page);
     expect(s2.frames - s1.frames).toBeGreaterThan(30);
-    expect(serverProc.exitCode).toBeNull();
+    expect(product.proc.exitCode).toBeNull();
 
     const sessionId = s2.sessionId!;
     expect((await metrics()).engine.peers).toBe(1);
