@@ -13,19 +13,19 @@
  *     a stats message with status "error" over the WebSocket), then recovers (stats "running",
  *     gray frames again).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  ROOT as root,
+  servePages,
+  startProduct,
+  waitUntil as poll,
+  type Product,
+} from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pagePath = join(root, 'e2e/pages/live-edit.html');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const INTERVAL_MS = 1000 / 30;
 /** Timestamp jitter allowed on a gap (far below one vsync, 16.7 ms, the smallest real delay). */
 const JITTER_MS = 1;
@@ -57,40 +57,13 @@ interface ChangeResult {
   acked: number;
 }
 
-let tmp = '';
-let serverProc: ChildProcess | null = null;
+let product: Product | null = null;
 let serverUrl = '';
-let serverLog = '';
-let pageServer: Server | null = null;
+let pages: { origin: string; close(): Promise<void> } | null = null;
 let pageOrigin = '';
 let context: BrowserContext | null = null;
 let page: Page;
 
-async function startProduct(): Promise<void> {
-  const proc = spawn(
-    process.execPath,
-    [join(root, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', join(tmp, 'data')],
-    // The crash hook (SIGUSR2 ends every pipeline worker) exists only with this variable.
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATCHBAY_TEST_HOOKS: '1' } },
-  );
-  serverProc = proc;
-  proc.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
-  serverUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${serverLog}`)), 30_000);
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serverLog}`)));
-  });
-}
-
-/** The launch token, read from the page the product serves, as the editor reads it. */
 async function launchToken(): Promise<string> {
   const html = await (await fetch(`${serverUrl}/`)).text();
   const m = /<meta name="patchbay-token" content="([^"]+)">/.exec(html);
@@ -98,36 +71,8 @@ async function launchToken(): Promise<string> {
   return m[1]!;
 }
 
-/** Serves the page from a second loopback port, as another local site. */
-async function startPageServer(): Promise<void> {
-  pageServer = createServer((req, res) => {
-    if (req.url?.startsWith('/live-edit.html')) {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(readFileSync(pagePath));
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise<void>((r) => pageServer!.listen(0, '127.0.0.1', r));
-  pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
-}
-
-async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await fn().catch((e: unknown) => ((last = e), null));
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `timed out waiting for ${what} (${String(last ?? '')})\nserver log:\n${serverLog.slice(-3000)}`,
-  );
+function waitUntil<T>(what: string, fn: () => Promise<T | null | false>, timeoutMs: number): Promise<T> {
+  return poll(what, fn, timeoutMs, { pollMs: 100, log: () => product?.log() ?? '' });
 }
 
 const state = (): Promise<LiveState> => page.evaluate(() => (window as unknown as { live: LiveState }).live);
@@ -274,28 +219,16 @@ async function editAndMeasure(changes: unknown[], after: 'gray' | 'colour'): Pro
 
 describe.skipIf(!haveChromium)('live edits while a browser streams (product + Chromium)', () => {
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-live-edit-'));
-    await Promise.all([startProduct(), startPageServer()]);
+    [product, pages] = await Promise.all([
+      startProduct({ env: { PATCHBAY_TEST_HOOKS: '1' } }),
+      servePages(join(root, 'e2e/pages')),
+    ]);
+    serverUrl = product.url;
+    pageOrigin = pages.origin;
     const token = await launchToken();
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream=fps=30',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
+    context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => (serverLog += `\n[page error] ${String(e)}`));
+    page.on('pageerror', (e) => product!.note(`[page error] ${String(e)}`));
     await page.goto(
       `${pageOrigin}/live-edit.html?server=${encodeURIComponent(serverUrl)}&token=${encodeURIComponent(token)}`,
     );
@@ -303,7 +236,8 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
       (patch) => (window as unknown as { live: { start(p: unknown): Promise<string> } }).live.start(patch),
       cameraToOutput(),
     );
-    if (phase !== 'streaming') throw new Error(`page did not start: ${(await state()).error}\n${serverLog}`);
+    if (phase !== 'streaming')
+      throw new Error(`page did not start: ${(await state()).error}\n${product.log()}`);
     await waitUntil('the first 30 frames', async () => (await state()).frames.length >= 30, 30_000);
     // Let Chromium's sender settle (resolution, bitrate) before measuring.
     await page.waitForTimeout(1500);
@@ -311,12 +245,8 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
 
   afterAll(async () => {
     await context?.close().catch(() => undefined);
-    if (serverProc && serverProc.exitCode === null) {
-      serverProc.kill('SIGTERM');
-      await new Promise((r) => serverProc!.once('exit', r));
-    }
-    await new Promise<void>((r) => (pageServer ? pageServer.close(() => r()) : r()));
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await product?.stop();
+    await pages?.close();
   });
 
   it('inserting gray turns frames gray and removing it brings colour back, without a gap', async () => {
@@ -382,7 +312,7 @@ describe.skipIf(!haveChromium)('live edits while a browser streams (product + Ch
     const killedAt = await pageNow();
     const errorsBefore = before.nodeErrors.length;
     const statsBefore = before.stats.length;
-    expect(serverProc!.kill('SIGUSR2')).toBe(true);
+    expect(product!.proc.kill('SIGUSR2')).toBe(true);
 
     const err = await waitUntil(
       'node.error for the gray node',
