@@ -5,27 +5,28 @@
  * change a param live, undo/redo it, save, reload, refuse an incompatible connection with its
  * hint, and open a 500-node patch.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  ROOT as root,
+  startProduct,
+  waitUntil as poll,
+  type Product,
+} from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SCREENSHOT = join(root, 'e2e/screenshots/editor-running.png');
 
-let tmp: string;
-let serverProc: ChildProcess | null = null;
+let product: Product | null = null;
 let serverUrl = '';
-let serverLog = '';
 let context: BrowserContext | null = null;
 let page: Page;
 
-async function startProduct(): Promise<void> {
+async function buildAndStart(): Promise<void> {
   // The product serves editor/dist; build it so the test runs the current sources.
   const build = spawnSync(
     process.execPath,
@@ -43,45 +44,19 @@ async function startProduct(): Promise<void> {
     },
   );
   if (build.status !== 0) throw new Error(`editor build failed:\n${build.stdout}\n${build.stderr}`);
-  serverProc = spawn(
-    process.execPath,
-    [join(root, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', join(tmp, 'data')],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  serverProc.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
-  serverUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${serverLog}`)), 30_000);
-    let out = '';
-    serverProc!.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    serverProc!.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${serverLog}`)));
-  });
+  product = await startProduct();
+  serverUrl = product.url;
 }
 
-async function waitUntil<T>(
+function waitUntil<T>(
   what: string,
   fn: () => Promise<T | null | false | undefined>,
   timeoutMs = 20_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await fn().catch((e: unknown) => ((last = e), null));
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(
-    `timed out waiting for ${what} (${String(last ?? '')})\nserver log:\n${serverLog.slice(-3000)}`,
-  );
+  return poll(what, async () => (await fn()) ?? null, timeoutMs, {
+    pollMs: 150,
+    log: () => product?.log() ?? '',
+  });
 }
 
 interface Pixels {
@@ -168,38 +143,16 @@ async function addBySearch(query: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-editor-'));
-  await startProduct();
+  await buildAndStart();
   if (!haveChromium) return;
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream=fps=30',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-    ],
-  });
+  context = await launchChromium({ viewport: { width: 1440, height: 900 } });
   page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => (serverLog += `\n[page error] ${String(e)}`));
+  page.on('pageerror', (e) => product!.note(`[page error] ${String(e)}`));
 }, 120_000);
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
-  if (serverProc && serverProc.exitCode === null) {
-    serverProc.kill('SIGTERM');
-    await new Promise((r) => serverProc!.once('exit', r));
-  }
-  rmSync(tmp, { recursive: true, force: true });
+  await product?.stop();
 });
 
 describe.skipIf(!haveChromium)('editor in Chromium against patchbay serve', () => {
@@ -267,7 +220,7 @@ describe.skipIf(!haveChromium)('editor in Chromium against patchbay serve', () =
     await page.getByTestId('saveas-name').fill('e2e gray');
     await page.getByTestId('saveas-runtime').click();
     await page.getByTestId('toast-success').filter({ hasText: 'Saved' }).waitFor();
-    const saved = JSON.parse(readFileSync(join(tmp, 'data/patches/e2e-gray.patch'), 'utf8')) as {
+    const saved = JSON.parse(readFileSync(join(product!.dataDir, 'patches/e2e-gray.patch'), 'utf8')) as {
       nodes: { params: { pipeline_id?: string } }[];
       edges: unknown[];
     };

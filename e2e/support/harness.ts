@@ -162,16 +162,29 @@ export async function servePages(dir: string): Promise<{ origin: string; close()
 
 /**
  * Launches Chromium (CHROMIUM_ARGS plus `extraArgs`) with a fresh temporary profile; closing the
- * context also removes the profile.
+ * context (`close()`) also removes the profile.
  */
-export async function launchChromium(opts: { extraArgs?: string[] } = {}): Promise<BrowserContext> {
+export async function launchChromium(
+  opts: { extraArgs?: string[]; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'pb-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])],
+    ...(opts.viewport ? { viewport: opts.viewport } : {}),
   });
-  context.once('close', () => rmSync(profile, { recursive: true, force: true }));
+  // Removed after close() resolves (the 'close' event fires while Chromium may still write its
+  // cache); a profile left behind in /tmp must not fail a suite.
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    await close(options);
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      // Left for the OS to clean up.
+    }
+  };
   return context;
 }
 
