@@ -8,58 +8,35 @@
  *     900+ frames exactly one frame interval apart (no drift) and the process does not grow.
  * Nothing is downloaded: the media come from the product's own encoder.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  launchChromium,
+  ROOT as root,
+  servePages,
+  startProduct as start,
+  waitUntil,
+  type Product,
+} from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const FRAME_S = 1 / 30;
-
-interface Product {
-  proc: ChildProcess;
-  url: string;
-  log: () => string;
-}
 
 let tmp = '';
 const products: Product[] = [];
-let pageServer: Server | null = null;
+let pages: { origin: string; close(): Promise<void> } | null = null;
 let pageOrigin = '';
-const files = new Map<string, Buffer>();
+/** The folder served to Chromium: a blank page and the recordings under test. */
+let pagesDir = '';
 let context: BrowserContext | null = null;
 
+/** Starts the product on `dataDir` (kept: it is under tmp) and stops it in afterAll. */
 async function startProduct(dataDir: string, extra: string[] = []): Promise<Product> {
-  const proc = spawn(
-    process.execPath,
-    [join(root, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, ...extra],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let log = '';
-  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URL:\n${log}`)), 30_000);
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${log}`)));
-  });
-  const p = { proc, url, log: () => log };
+  const p = await start({ dataDir, args: extra });
   products.push(p);
   return p;
 }
@@ -119,7 +96,7 @@ interface Played {
 
 /** Opens a recording in a <video> served from loopback, plays it through, and reports. */
 async function playInChromium(name: string, bytes: Buffer, rate: number): Promise<Played> {
-  files.set(`/${name}`, bytes);
+  writeFileSync(join(pagesDir, name), bytes);
   const page = await context!.newPage();
   try {
     await page.goto(`${pageOrigin}/page.html`);
@@ -182,62 +159,21 @@ async function playInChromium(name: string, bytes: Buffer, rate: number): Promis
   }
 }
 
-async function waitUntil<T>(
-  what: string,
-  fn: () => Promise<T | null | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe.skipIf(!haveChromium)('recordings and video files (product + Chromium)', () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-rec-'));
-    pageServer = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      if (path === '/page.html') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<!doctype html><title>recording</title><body></body>');
-        return;
-      }
-      const body = files.get(path);
-      if (!body) {
-        res.writeHead(404);
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'video/webm', 'content-length': body.length });
-      res.end(body);
-    });
-    await new Promise<void>((r) => pageServer!.listen(0, '127.0.0.1', r));
-    pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
-    context = await chromium.launchPersistentContext(join(tmp, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    pagesDir = join(tmp, 'pages');
+    mkdirSync(pagesDir);
+    writeFileSync(join(pagesDir, 'page.html'), '<!doctype html><title>recording</title><body></body>');
+    pages = await servePages(pagesDir);
+    pageOrigin = pages.origin;
+    context = await launchChromium({ extraArgs: ['--autoplay-policy=no-user-gesture-required'] });
   });
 
   afterAll(async () => {
     await context?.close();
-    for (const p of products) p.proc.kill('SIGTERM');
-    await new Promise<void>((r) => (pageServer ? pageServer.close(() => r()) : r()));
+    await Promise.all(products.map((p) => p.stop()));
+    await pages?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
