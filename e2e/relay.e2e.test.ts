@@ -6,30 +6,20 @@
  * of the cloud being back. Both sides' event files must hold a session's lifecycle in order under
  * one connection_id. A connection without the token is closed with a code and answered nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { haveChromium, launchChromium, startProduct, waitUntil, type Product } from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const TOKEN = 'e2e-relay-token-0123456789';
 
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  log: string[];
-}
-
 let tmp: string;
-let local: Proc;
-let cloud: Proc | null = null;
+let local: Product;
+let cloud: Product | null = null;
 let cloudPort = 0;
 let context: BrowserContext | null = null;
 
@@ -43,46 +33,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
-  const log: string[] = [];
-  const child = spawn(process.execPath, [join(root, 'bin/patchbay.mjs'), 'serve', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${log.join('')}`)), 30_000);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${log.join('')}`)));
-  });
-  return { child, url, log };
-}
-
 const startCloud = () =>
-  serve(['--cloud', '--port', String(cloudPort), '--data-dir', join(tmp, 'cloud'), '--quiet'], {
-    PATCHBAY_CLOUD_TOKEN: TOKEN,
+  startProduct({
+    port: cloudPort,
+    dataDir: join(tmp, 'cloud'),
+    args: ['--cloud', '--quiet'],
+    env: { PATCHBAY_CLOUD_TOKEN: TOKEN },
   });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await fn().catch((e: unknown) => ((last = e), null));
-    if (v) return v;
-    await sleep(150);
-  }
-  throw new Error(
-    `timed out waiting for ${what} (${String(last ?? '')})\nlocal log:\n${local.log.join('').slice(-3000)}`,
-  );
+function waitFor<T>(what: string, fn: () => Promise<T | null | false>, ms: number): Promise<T> {
+  return waitUntil(what, fn, ms, { pollMs: 150, log: () => local.log() });
 }
 
 interface Status {
@@ -142,16 +102,12 @@ beforeAll(async () => {
   if (!haveChromium) return;
   tmp = mkdtempSync(join(tmpdir(), 'pb-e2e-relay-'));
   cloudPort = await freePort();
-  [local, cloud] = await Promise.all([
-    serve(['--port', '0', '--data-dir', join(tmp, 'local')]),
-    startCloud(),
-  ]);
+  [local, cloud] = await Promise.all([startProduct({ dataDir: join(tmp, 'local') }), startCloud()]);
 }, 60_000);
 
 afterAll(async () => {
   await context?.close().catch(() => {});
-  for (const p of [local, cloud]) if (p && p.child.exitCode === null) p.child.kill('SIGTERM');
-  await sleep(500);
+  await Promise.all([local, cloud].map((p) => p?.stop()));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -178,23 +134,7 @@ describe.skipIf(!haveChromium)('cloud relay: two runtimes on loopback', () => {
       10_000,
     );
 
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmp, 'chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream=fps=30',
-        '--use-fake-ui-for-media-stream',
-        '--allow-loopback-in-peer-connection',
-      ],
-    });
+    context = await launchChromium();
     const page: Page = await context.newPage();
     await page.goto(`${local.url}/health`);
     const patch = {
@@ -329,7 +269,7 @@ describe.skipIf(!haveChromium)('cloud relay: two runtimes on loopback', () => {
     // Kill the cloud mid-stream; the browser keeps getting (held) frames.
     const beforeKill = await viewer();
     const killAt = await pageNow();
-    cloud!.child.kill('SIGKILL');
+    cloud!.proc.kill('SIGKILL');
     await waitFor('the relay to notice', async () => !(await status()).connected, 5000);
     await sleep(3000);
     const duringOutage = await viewer();

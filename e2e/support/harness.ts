@@ -34,7 +34,9 @@ export const CHROMIUM_ARGS: readonly string[] = [
 ];
 
 export interface ProductOptions {
-  /** More `patchbay serve` arguments (after `--port 0 --data-dir …`). */
+  /** The port to listen on; 0 (the OS picks a free one) by default. A restart on the same port needs one. */
+  port?: number;
+  /** More `patchbay serve` arguments (after `--port … --data-dir …`). */
   args?: string[];
   /** Extra environment for the server (merged over this process's). */
   env?: NodeJS.ProcessEnv;
@@ -58,7 +60,7 @@ export interface Product {
 }
 
 /**
- * Starts `node bin/patchbay.mjs serve --port 0 --data-dir …` and resolves once it prints
+ * Starts `node bin/patchbay.mjs serve --port 0 --data-dir …` (or `opts.port`) and resolves once it prints
  * "listening on URL"; rejects with its output when it exits first or stays silent.
  */
 export async function startProduct(opts: ProductOptions = {}): Promise<Product> {
@@ -66,7 +68,15 @@ export async function startProduct(opts: ProductOptions = {}): Promise<Product> 
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pb-e2e-data-'));
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'bin/patchbay.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
+    [
+      join(ROOT, 'bin/patchbay.mjs'),
+      'serve',
+      '--port',
+      String(opts.port ?? 0),
+      '--data-dir',
+      dataDir,
+      ...(opts.args ?? []),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let log = '';
