@@ -6,17 +6,14 @@
  * and a recording made through the fixture plays in Chromium with the requested duration.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPlayer, startRuntime, type RuntimeHandle } from '../runtime/playwright/core';
+import { haveChromium, launchChromium, ROOT as root } from './support/harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const examples = readdirSync(join(root, 'patches/examples'))
   .filter((f) => f.endsWith('.patch'))
   .map((f) => f.slice(0, -'.patch'.length))
@@ -47,23 +44,7 @@ beforeAll(async () => {
   );
   if (build.status !== 0) throw new Error(`editor build failed:\n${build.stdout}\n${build.stderr}`);
   runtime = await startRuntime({ editorDir: join(tmp, 'editor'), dataDir: join(tmp, 'data') });
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream=fps=30',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-    ],
-  });
+  context = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
