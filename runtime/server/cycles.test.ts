@@ -4,21 +4,15 @@
  * must leave no session, worker, peer or socket behind, and memory flat. It reads the runtime's
  * own metrics endpoint, as an operator would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { engineMetrics } from '../engine';
 import { createOfferPeer, patternFrame } from '../media';
-import { createSession } from '../session';
-import { mediaPeerFactory } from './media';
-import { createServer, type PatchbayServer } from './server';
+import { startTestServer, type TestServer } from './test-server';
 
 const CYCLES = 100;
-let dir: string;
-let server: PatchbayServer;
+let ts: TestServer;
 let url: string;
 
 interface Metrics {
@@ -47,31 +41,13 @@ async function collectGarbage(): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pb-cycles-'));
-  server = createServer({
-    port: 0,
-    dataDir: dir,
-    log: () => {},
-    createSession: (o) => createSession(o),
-    createPeer: mediaPeerFactory(),
-    engineMetrics: () => ({ ...engineMetrics() }),
-  });
-  url = await server.listen();
-  await fetch(`${url}/api/v1/pipeline/load`, {
-    method: 'POST',
-    body: JSON.stringify({ pipeline_ids: ['passthrough'] }),
-  });
-  for (
-    let i = 0;
-    i < 200 &&
-    ((await (await fetch(`${url}/api/v1/pipeline/status`)).json()) as { status: string }).status !== 'loaded';
-    i++
-  )
-    await sleep(10);
+  ts = await startTestServer('pb-cycles-', { engineMetrics: () => ({ ...engineMetrics() }) }, [
+    'passthrough',
+  ]);
+  ({ url } = ts);
 });
 afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await ts.close();
 });
 
 async function cycle(i: number): Promise<number> {

@@ -3,45 +3,20 @@
  * passthrough pipeline in a worker thread), read from `/api/v1/session/metrics`: proves the
  * frame's seq/timestamp survive input → pipeline worker → output so the media peer can match them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createOfferPeer, patternFrame, type RuntimeLatency } from '../media';
-import { createSession } from '../session';
-import { mediaPeerFactory } from './media';
-import { createServer, type PatchbayServer } from './server';
+import { startTestServer, type TestServer } from './test-server';
 
-let dir: string;
-let server: PatchbayServer;
+let ts: TestServer;
 let url: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pb-latency-'));
-  server = createServer({
-    port: 0,
-    dataDir: dir,
-    log: () => {},
-    createSession: (o) => createSession(o),
-    createPeer: mediaPeerFactory(),
-  });
-  url = await server.listen();
-  await fetch(`${url}/api/v1/pipeline/load`, {
-    method: 'POST',
-    body: JSON.stringify({ pipeline_ids: ['passthrough'] }),
-  });
-  for (
-    let i = 0;
-    i < 200 &&
-    ((await (await fetch(`${url}/api/v1/pipeline/status`)).json()) as { status: string }).status !== 'loaded';
-    i++
-  )
-    await sleep(10);
+  ts = await startTestServer('pb-latency-', {}, ['passthrough']);
+  ({ url } = ts);
 });
 afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await ts.close();
 });
 
 interface SessionMetrics {

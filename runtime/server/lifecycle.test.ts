@@ -4,36 +4,24 @@
  * playback_ready {ttff_ms}, stream_heartbeat, stream_stopped, session_closed — one
  * connection_id — and an `error` event for an offer that cannot start.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StreamTraceEvent } from '../events';
 import { createOfferPeer, patternFrame } from '../media';
-import { createSession } from '../session';
-import { mediaPeerFactory } from './media';
-import { createServer, type PatchbayServer } from './server';
+import { startTestServer, type TestServer } from './test-server';
 
+let ts: TestServer;
 let dir: string;
-let server: PatchbayServer;
 let url: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pb-lifecycle-'));
-  server = createServer({
-    port: 0,
-    dataDir: dir,
-    log: () => {},
-    createSession: (o) => createSession(o),
-    createPeer: mediaPeerFactory(),
-    eventHeartbeatMs: 300,
-  });
-  url = await server.listen();
+  ts = await startTestServer('pb-lifecycle-', { eventHeartbeatMs: 300 });
+  ({ url, dir } = ts);
 });
 afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await ts.close();
 });
 
 function events(): StreamTraceEvent[] {
