@@ -3,18 +3,16 @@
  * patch.load → session.start → state/stats, then WebRTC attached with
  * `initialParameters.patchbay_session`; closing the socket ends the session and its peer.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOfferPeer } from '../media';
 import type { RuntimeServerMessage } from '../protocol';
-import { createSession } from '../session';
-import { mediaPeerFactory } from './media';
-import { createServer, type PatchbayServer } from './server';
+import type { PatchbayServer } from './server';
+import { startTestServer, type TestServer } from './test-server';
 
-let dir: string;
+let ts: TestServer;
 let server: PatchbayServer;
 let url: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,19 +21,11 @@ const patch = JSON.parse(
 ) as unknown;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'pb-ws-'));
-  server = createServer({
-    port: 0,
-    dataDir: dir,
-    log: () => {},
-    createSession: (o) => createSession(o),
-    createPeer: mediaPeerFactory(),
-  });
-  url = await server.listen();
+  ts = await startTestServer('pb-ws-');
+  ({ server, url } = ts);
 });
 afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+  await ts.close();
 });
 
 function open(
