@@ -72,6 +72,17 @@ describe.skipIf(!haveChromium)('every example patch plays through the fixture', 
       expect(Object.entries(after.nodes).filter(([, n]) => n.status === 'error')).toEqual([]);
       const pixels = await player.sampleOutput();
       expect(pixels.width).toBeGreaterThan(0);
+      if (name === 'two-outputs') {
+        // Each output shows its own track: gray on one, colour on the other (a shared msid once
+        // put the first output on every video element).
+        const chroma = (p: { mean: number[] }): number => Math.max(...p.mean) - Math.min(...p.mean);
+        await expect
+          .poll(async () => chroma(await player.sampleOutput('gray-out')), { timeout: 10_000 })
+          .toBeLessThan(3);
+        await expect
+          .poll(async () => chroma(await player.sampleOutput('colour-out')), { timeout: 10_000 })
+          .toBeGreaterThan(20);
+      }
       if (Object.keys(after.timelines).length) {
         // Seeking moves the timeline (and its reported time) to the new place.
         expect((await player.seek(6)).length).toBeGreaterThan(0);

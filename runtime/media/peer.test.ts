@@ -80,6 +80,19 @@ describe('MediaPeer loopback (werift ↔ werift)', () => {
     expect(s.plisReceived).toBeGreaterThanOrEqual(1);
   });
 
+  it('puts each output in its own MediaStream (a distinct a=msid per sending transceiver)', async () => {
+    const { peer: client, offerSdp } = await createOfferPeer(
+      { camera: 'recvonly', extraSinks: 2 },
+      { log: quiet },
+    );
+    open.push(client);
+    const { peer: server, answerSdp } = await MediaPeer.answer(offerSdp, { log: quiet });
+    open.push(server);
+    const streams = [...answerSdp.matchAll(/^a=msid:(\S+)/gm)].map((m) => m[1]);
+    expect(streams).toHaveLength(3);
+    expect(new Set(streams).size).toBe(3);
+  });
+
   it('maps text mode and extra sinks to outputs, drops frames for outputs the client did not offer', async () => {
     const { client, server } = await connect({ camera: 'recvonly', extraSinks: 1 });
     expect(server.trackCounts).toEqual({ inputs: 0, outputs: 2 });

@@ -702,6 +702,9 @@ export class MediaPeer {
           packetizer: new Vp8Packetizer(),
         };
         this.outputs.push(out);
+        // Each output is its own MediaStream on the client (a=msid per transceiver): clients
+        // that show `ontrack`'s `streams[0]` would otherwise show one output everywhere.
+        t.sender.streamId = `patchbay-output-${out.index}`;
         // A local track makes werift put an msid/ssrc for this sender in the SDP.
         void t.sender.replaceTrack(new MediaStreamTrack({ kind: 'video' })).catch(() => undefined);
       }

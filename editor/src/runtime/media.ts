@@ -101,8 +101,9 @@ export class MediaSession {
       const index = pc.getTransceivers().indexOf(ev.transceiver);
       const node = this.opts.outputs[index];
       if (!node) return;
-      const stream = ev.streams[0] ?? new MediaStream([ev.track]);
-      this.opts.onTrack(node, stream);
+      // One stream per output, built from this transceiver's own track: a server may put every
+      // track in one msid stream, and ev.streams[0] would then show the first output everywhere.
+      this.opts.onTrack(node, new MediaStream([ev.track]));
     };
     pc.onicecandidate = (ev) => {
       if (!ev.candidate) return;
