@@ -159,6 +159,12 @@ describe.skipIf(!haveChromium)('editor in Chromium against patchbay serve', () =
   it('builds, runs, edits live, undoes, saves and restores a patch', async () => {
     await page.goto(`${serverUrl}/`);
     await page.getByTestId('connection').filter({ hasText: 'runtime' }).waitFor({ timeout: 15_000 });
+    // A first run opens the runtime's default patch, ready to Run…
+    await expect
+      .poll(() => editorState<string[]>('(s) => s.patch.nodes.map((n) => n.type)'), { timeout: 10_000 })
+      .toEqual(['camera', 'pipeline', 'output']);
+    // …and New starts the empty patch this test builds from.
+    await page.getByTestId('file-new').click();
     expect(await editorState<number>('(s) => s.patch.nodes.length')).toBe(0);
 
     await addBySearch('camera');

@@ -16,6 +16,7 @@ function runtimeUrl(): string {
 const offline = new URLSearchParams(location.search).has('offline');
 const store = new EditorStore({ storage: window.localStorage, runtimeUrl: offline ? null : runtimeUrl() });
 store.connect();
+if (!offline) void store.openDefaultOnFirstRun();
 window.addEventListener('beforeunload', () => store.flushAutosave());
 // Exposed for the e2e and the benchmark hook (read-only use: state and a few commands).
 (window as unknown as { patchbay: EditorStore }).patchbay = store;

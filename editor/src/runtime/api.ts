@@ -64,6 +64,12 @@ export async function listPatches(): Promise<PatchListing[]> {
   return Array.isArray(data) ? data : (data?.patches ?? []);
 }
 
+/** The runtime's default patch name (what `npm start` opens first), or null when it names none. */
+export async function defaultPatchName(): Promise<string | null> {
+  const data = await call<{ default?: unknown } | unknown[]>('GET', '/api/v1/patches');
+  return !Array.isArray(data) && typeof data?.default === 'string' ? data.default : null;
+}
+
 /** The text of a saved patch (parsed by the caller with parsePatch). */
 export async function readPatch(name: string): Promise<unknown> {
   return call<unknown>('GET', `/api/v1/patches/${encodeURIComponent(name)}`);

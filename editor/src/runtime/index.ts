@@ -5,6 +5,7 @@ export {
   launchToken,
   listPatches,
   readPatch,
+  defaultPatchName,
   writePatch,
   listAssets,
   uploadAsset,

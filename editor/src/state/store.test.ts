@@ -203,3 +203,51 @@ describe('EditorStore', () => {
     expect(store.getState().patch.nodes.length).toBe(3);
   });
 });
+
+describe('first run', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A fetch that answers the patches listing and one example, recording what was asked. */
+  async function stubRuntime(): Promise<string[]> {
+    const { readFileSync } = await import('node:fs');
+    const example = readFileSync(
+      new URL('../../../patches/examples/camera-passthrough.patch', import.meta.url),
+      'utf8',
+    );
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      asked.push(path);
+      const body =
+        path === '/api/v1/patches'
+          ? JSON.stringify({ default: 'camera-passthrough', patches: [] })
+          : path === '/api/v1/patches/camera-passthrough'
+            ? example
+            : '{}';
+      return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    return asked;
+  }
+
+  it("opens the runtime's default patch when nothing was autosaved", async () => {
+    const asked = await stubRuntime();
+    const { store } = setup();
+    expect(await store.openDefaultOnFirstRun()).toBe(true);
+    expect(store.getState().patch.nodes.map((n) => n.type)).toEqual(['camera', 'pipeline', 'output']);
+    expect(asked).toEqual(['/api/v1/patches', '/api/v1/patches/camera-passthrough']);
+  });
+
+  it('keeps what the user has: an autosave, or edits made meanwhile', async () => {
+    const asked = await stubRuntime();
+    const { store, map } = setup();
+    store.addNode({ type: 'camera', params: {} }, { x: 0, y: 0 });
+    expect(await store.openDefaultOnFirstRun()).toBe(false);
+    expect(store.getState().patch.nodes).toHaveLength(1);
+    store.flushAutosave();
+    const reopened = new EditorStore({
+      storage: { getItem: (k) => map.get(k) ?? null, setItem: () => undefined },
+    });
+    expect(await reopened.openDefaultOnFirstRun()).toBe(false);
+    expect(reopened.getState().patch.nodes).toHaveLength(1);
+    expect(asked).toEqual([]);
+  });
+});

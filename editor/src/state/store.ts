@@ -1,5 +1,5 @@
 import { registry } from '../../../nodes';
-import { serializePatch, type Patch, type PortRef } from '../../../patches';
+import { parsePatch, serializePatch, type Patch, type PortRef } from '../../../patches';
 import type {
   CompileError,
   NodeStats,
@@ -29,8 +29,10 @@ import {
 import { readAutosave, writeAutosave, type StorageLike } from '../files';
 import {
   CameraError,
+  defaultPatchName,
   MediaSession,
   openCamera,
+  readPatch,
   RuntimeClient,
   writePatch,
   type ConnectionState,
@@ -108,11 +110,14 @@ export class EditorStore {
   private requestSeq = 0;
   private readonly storage: StorageLike | null;
   private readonly now: () => number;
+  /** True when the constructor found an autosave to restore (then the default patch is not opened). */
+  private readonly restoredAutosave: boolean;
 
   constructor(private readonly opts: StoreOptions = {}) {
     this.storage = opts.storage ?? null;
     this.now = opts.now ?? (() => Date.now());
     const restored = this.storage ? readAutosave(this.storage) : null;
+    this.restoredAutosave = restored !== null;
     this.state = {
       patch: restored?.patch ?? emptyPatch(),
       history: createHistory(200),
@@ -282,6 +287,29 @@ export class EditorStore {
   redo(): void {
     const r = redo(this.state.patch, this.state.history);
     if (r) this.afterEdit(r.patch, r.history, r.changes);
+  }
+
+  /**
+   * First run (nothing autosaved, nothing edited yet): opens the runtime's default patch, so a
+   * fresh `npm start` shows camera → passthrough → output ready to Run. Resolves to whether it did.
+   */
+  async openDefaultOnFirstRun(): Promise<boolean> {
+    if (this.restoredAutosave || this.state.patch.nodes.length > 0) return false;
+    try {
+      const name = await defaultPatchName();
+      if (!name) return false;
+      const data = await readPatch(name);
+      const doc =
+        data && typeof data === 'object' && 'patch' in data ? (data as { patch: unknown }).patch : data;
+      const res = parsePatch(typeof doc === 'string' ? doc : JSON.stringify(doc));
+      // The user may have started editing while this was on its way: never replace their work.
+      if (!res.ok || this.state.patch.nodes.length > 0 || this.state.history.past.length > 0) return false;
+      this.loadPatch(res.patch, null);
+      this.toast('info', `Opened the default patch "${res.patch.metadata.name}". Press Run to start.`);
+      return true;
+    } catch {
+      return false; // no runtime (offline page): stay on the empty patch
+    }
   }
 
   /** Replaces the whole patch (New, Open, gallery); clears history and tells the runtime. */
