@@ -55,6 +55,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.err(`patchbay: the "${name}" command could not be loaded: ${(error as Error).message}`);
     return 2;
   }
+  if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h') && name !== 'bench') {
+    io.out(`usage: patchbay ${cmd.usage}`);
+    io.out(cmd.summary);
+    return 0;
+  }
   try {
     return await cmd.run(rest, io);
   } catch (error) {
