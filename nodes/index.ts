@@ -17,7 +17,7 @@ export {
 export type { PipelineAvailability } from './core/describe';
 export { builtinNodes, registry, createRegistry } from './registry';
 export type { BuiltinNodeType, NodeRegistry } from './registry';
-export { PIPELINES, findPipeline, isOnnxPath } from './pipeline/catalog';
+export { PIPELINES, findPipeline, isOnnxPath, onnxPipeline } from './pipeline/catalog';
 export type { PipelineInfo, PipelineBackendKind } from './pipeline/catalog';
 export { cameraNode } from './camera/definition';
 export { spoutNode } from './spout/definition';

@@ -51,7 +51,18 @@ const gpu = (
   scopeId: true,
 });
 
-const effect = (
+/** A Scope GPU preprocessor: video in, video out, no prompts or VACE, 512×512. */
+const scopePreprocessor = (id: string, name: string, description: string, vram: number): PipelineInfo => ({
+  ...gpu(id, name, description, 512, 512, vram, ['video']),
+  supportsVace: false,
+  supportsPrompts: false,
+});
+
+/**
+ * A one-frame-in, one-frame-out video pipeline entry (ONNX unless `extra` says otherwise): the
+ * shape shared by the built-in effects, the built-ins and user models found by the runtime.
+ */
+export const onnxPipeline = (
   id: string,
   name: string,
   description: string,
@@ -74,45 +85,26 @@ const effect = (
 
 /** The built-in catalog, in the order the editor lists it. */
 export const PIPELINES: readonly PipelineInfo[] = [
-  {
-    id: 'passthrough',
-    name: 'Passthrough',
-    description: 'Returns its input unchanged (one frame in, one frame out).',
+  onnxPipeline('passthrough', 'Passthrough', 'Returns its input unchanged (one frame in, one frame out).', {
     kind: 'builtin',
-    defaultWidth: 512,
-    defaultHeight: 512,
-    supportsVace: false,
-    supportsPrompts: false,
-    estimatedVramGb: 0,
-    supportedModes: ['video'],
-    defaultMode: 'video',
     scopeId: true,
-  },
-  {
-    id: 'gray',
-    name: 'Gray',
-    description: 'BT.601 luma: a grayscale preprocessor.',
-    kind: 'builtin',
-    defaultWidth: 512,
-    defaultHeight: 512,
-    supportsVace: false,
-    supportsPrompts: false,
-    estimatedVramGb: 0,
-    supportedModes: ['video'],
-    defaultMode: 'video',
-    scopeId: true,
-  },
-  effect('edges', 'Edges (sketch)', 'Sobel edge magnitude drawn as a pencil sketch; strength sets contrast.'),
-  effect('blur', 'Blur', 'Separable Gaussian-like blur; strength sets the radius.'),
-  effect('posterize', 'Posterize', 'Colour quantisation; strength sets how few levels remain.'),
-  effect('color-grade', 'Colour grade', 'Warm/cool grade with lifted contrast; strength blends it in.'),
-  effect(
+  }),
+  onnxPipeline('gray', 'Gray', 'BT.601 luma: a grayscale preprocessor.', { kind: 'builtin', scopeId: true }),
+  onnxPipeline(
+    'edges',
+    'Edges (sketch)',
+    'Sobel edge magnitude drawn as a pencil sketch; strength sets contrast.',
+  ),
+  onnxPipeline('blur', 'Blur', 'Separable Gaussian-like blur; strength sets the radius.'),
+  onnxPipeline('posterize', 'Posterize', 'Colour quantisation; strength sets how few levels remain.'),
+  onnxPipeline('color-grade', 'Colour grade', 'Warm/cool grade with lifted contrast; strength blends it in.'),
+  onnxPipeline(
     'prompt-tint',
     'Prompt tint',
     'Text-conditioned colour grade: each prompt is embedded (a deterministic text hash) and steers the tint; weights blend prompts.',
     { supportsPrompts: true },
   ),
-  effect(
+  onnxPipeline(
     'trails',
     'Trails',
     'Feedback: blends each frame with the previous output; strength sets the decay.',
@@ -125,28 +117,10 @@ export const PIPELINES: readonly PipelineInfo[] = [
   gpu('krea-realtime-video', 'Krea Realtime Video', 'Krea real-time video diffusion (Scope).', 832, 480, 32),
   gpu('reward-forcing', 'Reward Forcing', 'Reward-forcing video diffusion (Scope).', 576, 320, 20),
   gpu('memflow', 'MemFlow', 'Memory-flow video generation (Scope), text mode.', 576, 320, 20, ['text']),
-  {
-    ...gpu('optical-flow', 'Optical flow', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']),
-    supportsVace: false,
-    supportsPrompts: false,
-  },
-  {
-    ...gpu('scribble', 'Scribble', 'Scope preprocessor (GPU).', 512, 512, 2, ['video']),
-    supportsVace: false,
-    supportsPrompts: false,
-  },
-  {
-    ...gpu('video-depth-anything', 'Video Depth Anything', 'Scope depth preprocessor (GPU).', 512, 512, 4, [
-      'video',
-    ]),
-    supportsVace: false,
-    supportsPrompts: false,
-  },
-  {
-    ...gpu('rife', 'RIFE', 'Scope frame interpolation (GPU).', 512, 512, 2, ['video']),
-    supportsVace: false,
-    supportsPrompts: false,
-  },
+  scopePreprocessor('optical-flow', 'Optical flow', 'Scope preprocessor (GPU).', 2),
+  scopePreprocessor('scribble', 'Scribble', 'Scope preprocessor (GPU).', 2),
+  scopePreprocessor('video-depth-anything', 'Video Depth Anything', 'Scope depth preprocessor (GPU).', 4),
+  scopePreprocessor('rife', 'RIFE', 'Scope frame interpolation (GPU).', 2),
 ];
 
 /** The catalog entry for an id, or undefined (user ONNX models are looked up by the runtime). */

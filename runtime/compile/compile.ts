@@ -1,6 +1,7 @@
 import {
   findPipeline,
   isOnnxPath,
+  onnxPipeline,
   isStreamPort,
   PIPELINES,
   type Capability,
@@ -577,20 +578,7 @@ function resolvePipeline(id: string, ctx: CompileContext): PipelineInfo | undefi
   if (found) return found;
   if (!isOnnxPath(id)) return undefined;
   const file = id.slice(5).split(/[\\/]/).pop() || id;
-  return {
-    id,
-    name: file,
-    description: 'Your ONNX image model (one frame in, one frame out).',
-    kind: 'onnx',
-    defaultWidth: 512,
-    defaultHeight: 512,
-    supportsVace: false,
-    supportsPrompts: false,
-    estimatedVramGb: 0,
-    supportedModes: ['video'],
-    defaultMode: 'video',
-    scopeId: false,
-  };
+  return onnxPipeline(id, file, 'Your ONNX image model (one frame in, one frame out).');
 }
 
 // ── edges ─────────────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import {
   findPipeline,
   isOnnxPath,
+  onnxPipeline,
   type HostCapabilities,
   type PipelineAvailability,
   type PipelineInfo,
@@ -52,21 +53,12 @@ export function resolveModelPath(pipelineId: string, modelsDir: string): string 
 /** The pipeline entry of a user model, derived from its contract. */
 export function userModelInfo(id: string, contract: ModelContract): PipelineInfo {
   const fixed = contract.size.kind === 'fixed' ? contract.size : null;
-  return {
-    id,
-    name: contract.name,
-    description: contract.description || `User ONNX model ${id}`,
-    kind: 'onnx',
+  return onnxPipeline(id, contract.name, contract.description || `User ONNX model ${id}`, {
     defaultWidth: fixed?.width ?? 512,
     defaultHeight: fixed?.height ?? 512,
-    supportsVace: false,
     supportsPrompts: Boolean(contract.text),
     ...(contract.feedback ? { feedback: true } : {}),
-    estimatedVramGb: 0,
-    supportedModes: ['video'],
-    defaultMode: 'video',
-    scopeId: false,
-  };
+  });
 }
 
 /** A model file the scan found but cannot use, and why. */
