@@ -1,3 +1,4 @@
+import { CHROMIUM_ARGS as BASE_CHROMIUM_ARGS } from '../../runtime/playwright/chromium';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,17 +10,7 @@ export const CHROMIUM = process.env.PATCHBAY_CHROMIUM || '/usr/bin/chromium';
 
 /** The flags every Chromium in this project runs with (loopback WebRTC, fake media, no network). */
 export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream=fps=30',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
+  ...BASE_CHROMIUM_ARGS,
   // A background tab's timers are throttled; the bench page's 30 fps clock must not be.
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',

@@ -3,6 +3,7 @@
  * 0`), a second loopback origin for e2e/pages, Chromium with the standard flags, and a poll loop.
  * Each suite used to carry its own copy of these; they drifted (timeouts, log handling).
  */
+import { CHROMIUM_ARGS } from '../../runtime/playwright/chromium';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -18,20 +19,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Whether Chromium is installed; browser suites skip without it. */
 export const haveChromium = existsSync(CHROMIUM);
 
-/** The flags every suite launches Chromium with: headless, fake camera at 30 fps, loopback WebRTC. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream=fps=30',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
+/** The flags every suite launches Chromium with (the fixture's own list). */
+export { CHROMIUM_ARGS };
 
 export interface ProductOptions {
   /** The port to listen on; 0 (the OS picks a free one) by default. A restart on the same port needs one. */

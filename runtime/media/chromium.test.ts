@@ -2,6 +2,7 @@
  * Interop with the real client: Chromium's fake camera → MediaPeer (echo) → Chromium, plus the
  * "parameters" channel. Skipped where /usr/bin/chromium is missing. Loopback only.
  */
+import { CHROMIUM_ARGS } from '../playwright/chromium';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,19 +13,6 @@ import { chromium } from 'playwright-core';
 import { MediaPeer } from './peer';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream=fps=30',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
 
 interface BrowserStats {
   framesDecoded: number;
@@ -44,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('MediaPeer ↔ Chromium', () => {
     const ctx = await chromium.launchPersistentContext(dir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: [...CHROMIUM_ARGS],
     });
     let peer: MediaPeer | null = null;
     try {

@@ -5,6 +5,7 @@
 export { openPlayer, PlayerError } from './player';
 export type { OpenPlayerOptions, PatchbayPlayer, WaitOptions } from './player';
 export { startRuntime, PACKAGE_ROOT } from './runtime';
+export { CHROMIUM_ARGS, SYSTEM_CHROMIUM } from './chromium';
 export type { RuntimeHandle, RuntimeOptions } from './runtime';
 export { finishRecording } from './webm';
 export type { Recording } from './webm';

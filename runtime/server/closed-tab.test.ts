@@ -4,6 +4,7 @@
  * "parameters" channel closing) and tear the session down within about 2 s, not after the ≈ 30 s
  * ICE consent timeout. Real engine, real Chromium; skipped where /usr/bin/chromium is missing.
  */
+import { CHROMIUM_ARGS } from '../playwright/chromium';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +15,6 @@ import { mediaPeerFactory } from './media';
 import { createServer } from './server';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream=fps=30',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!existsSync(CHROMIUM))('a closed browser tab', () => {
@@ -49,7 +37,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a closed browser tab', () => {
       const ctx = await chromium.launchPersistentContext(join(dir, 'profile'), {
         executablePath: CHROMIUM,
         headless: true,
-        args: ARGS,
+        args: [...CHROMIUM_ARGS],
       });
       try {
         await fetch(`${url}/api/v1/pipeline/load`, {
