@@ -20,8 +20,10 @@ export interface EngineContext {
   readonly modelsDir: string;
   /** Folder video files and images are read from (nothing outside it). */
   readonly assetsDir: string;
-  /** Where Record nodes and Output `record` write their WebM files. */
+  /** Where Record nodes and Output `record` write their files. */
   readonly recordingsDir: string;
+  /** The running patch as `.patch` text, embedded in recordings (runtime/io/embed.ts). */
+  patchText?(): string | undefined;
   readonly processorModule: string | undefined;
   /** True while Scope's `paused` parameter holds the sources. */
   readonly paused: boolean;

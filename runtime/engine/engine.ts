@@ -35,6 +35,8 @@ export interface EngineOptions {
   maxSlots?: number;
   log: (line: string) => void;
   emit: <K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]) => void;
+  /** The running patch as `.patch` text (recordings carry it). */
+  patchText?: () => string | undefined;
 }
 
 type Route = PortRef;
@@ -87,6 +89,10 @@ export class Engine implements EngineContext {
   private stopping: Promise<void> | null = null;
   private loadWaiters: (() => void)[] = [];
   private lastErrorStats = -Infinity;
+
+  patchText(): string | undefined {
+    return this.options.patchText?.();
+  }
 
   constructor(private readonly options: EngineOptions) {
     this.plan = options.plan;

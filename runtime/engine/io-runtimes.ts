@@ -199,7 +199,16 @@ export class IoSinkRuntime implements NodeRuntime {
   }
 }
 
-/** The Record node: writes WebM while `recording` is on; `filename` is the file prefix. */
+/** Tags for a recording: the patch that made it, so dropping the file on the editor reopens it. */
+function recordingTags(ctx: EngineContext): Record<string, string> | undefined {
+  const text = ctx.patchText?.();
+  return text ? { [PATCH_TAG]: text } : undefined;
+}
+
+/** The tag key (runtime/io/embed.ts says the same; kept here so this file loads nothing eagerly). */
+const PATCH_TAG = 'patchbay_patch';
+
+/** The Record node: writes `format` (WebM/VP8, MP4/H.264, MOV/ProRes) while `recording` is on; `filename` is the file prefix. */
 export class RecordRuntime extends IoSinkRuntime {
   constructor(
     node: PlanNode,
@@ -213,6 +222,8 @@ export class RecordRuntime extends IoSinkRuntime {
         new io.Recorder({
           dir: ctx.recordingsDir,
           prefix: String(node.params.filename || 'patchbay'),
+          format: io.RECORD_FORMATS.find((f) => f === node.params.format) ?? 'webm',
+          metadata: () => recordingTags(ctx),
           log: (line) => ctx.log(`[${node.id}] ${line}`),
         }),
     );
@@ -241,6 +252,13 @@ export class RecordRuntime extends IoSinkRuntime {
     if (typeof params.filename === 'string' && params.filename) {
       try {
         rec.setPrefix(params.filename);
+      } catch (error) {
+        this.ctx.nodeError(this.id, (error as Error).message, true);
+      }
+    }
+    if (typeof params.format === 'string') {
+      try {
+        rec.setFormat(params.format as Parameters<Recorder['setFormat']>[0]);
       } catch (error) {
         this.ctx.nodeError(this.id, (error as Error).message, true);
       }
@@ -293,6 +311,7 @@ export class OutputIoRuntime extends OutputRuntime {
     this.recorder = new io.Recorder({
       dir: this.ctx.recordingsDir,
       prefix: name.startsWith('.') ? `_${name}` : name,
+      metadata: () => recordingTags(this.ctx),
       log: (line) => this.ctx.log(`[${this.id}] ${line}`),
     });
     const sinks = this.node.params.sinks as

@@ -1,15 +1,24 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VideoFrame } from '../../nodes';
-import { Vp8Encoder } from '../media';
+import { i420Size, type VideoFrame } from '../../nodes';
+import {
+  ClipWriter,
+  RECORD_FORMAT_INFO,
+  RECORD_FORMATS,
+  type ClipSummary,
+  type RecordFormat,
+} from './av/clip-writer';
 import type { AdapterCounters, AdapterStatus, VideoSinkAdapter } from './types';
-import { WebmWriter, type WebmSummary } from './webm/writer';
 
 /**
- * Records I420 frames to WebM (VP8) with the product's own encoder (runtime/media Vp8Encoder).
- * Files are `<prefix>-<UTC timestamp>.webm` in the recordings folder. Frame times come from the
- * frames themselves (the runtime clock), so a recording lasts as long as what it saw.
+ * Records I420 frames through FFmpeg's encoders and muxers (runtime/io/av): WebM/VP8 (libvpx),
+ * MP4/H.264 (libx264, or NVENC when it opens) or MOV/ProRes 422 (prores_ks). Files are
+ * `<prefix>-<UTC timestamp>.<ext>` in the recordings folder. Frame times come from the frames
+ * themselves (the runtime clock), so a recording lasts as long as what it saw.
  */
+
+/** What a finished recording holds. */
+export type RecordingSummary = ClipSummary;
 
 export interface RecorderOptions {
   /** Folder for the files (created when missing). */
@@ -20,6 +29,12 @@ export interface RecorderOptions {
   fps?: number;
   /** Encoder bitrate (default 4000 kbit/s: a recording is kept, so more than the live stream). */
   bitrateKbps?: number;
+  /** File kind (default "webm"); `setFormat` changes it for the next file. */
+  format?: RecordFormat;
+  /** Tags written into each file as it opens (the `.patch` that made it: runtime/io/embed.ts). */
+  metadata?: () => Record<string, string> | undefined;
+  /** NVENC for MP4 when it opens ("auto", default) or never ("none"). */
+  hwaccel?: 'auto' | 'none';
   /** Wall-clock time for file names (injected in tests). */
   wallClock?: () => Date;
   log?: (line: string) => void;
@@ -50,19 +65,26 @@ export function prefixProblem(prefix: string): string | null {
  */
 export class Recorder implements VideoSinkAdapter {
   readonly kind = 'record';
-  private encoder: Vp8Encoder | null = null;
-  private writer: WebmWriter | null = null;
+  private writer: ClipWriter | null = null;
+  /** The finished name; the writer writes `<path>.part` until close. */
+  private path: string | null = null;
   private active = false;
   private message: string | undefined;
   private lastError: string | undefined;
-  private readonly finished: WebmSummary[] = [];
+  private readonly finished: RecordingSummary[] = [];
   private readonly count: AdapterCounters = { frames: 0, dropped: 0, errors: 0 };
   private prefix: string;
+  private format: RecordFormat;
 
   constructor(private readonly opts: RecorderOptions) {
     this.prefix = opts.prefix ?? 'patchbay';
     const problem = prefixProblem(this.prefix);
     if (problem) throw new RangeError(problem);
+    this.format = opts.format ?? 'webm';
+    if (!RECORD_FORMATS.includes(this.format))
+      throw new RangeError(
+        `recording format "${String(this.format)}" is not one of ${RECORD_FORMATS.join(', ')}`,
+      );
   }
 
   /** True between start() and stop(). */
@@ -72,12 +94,19 @@ export class Recorder implements VideoSinkAdapter {
 
   /** The file being written, or null. */
   get currentPath(): string | null {
-    return this.writer?.path ?? null;
+    return this.path;
   }
 
   /** Files finished by this recorder, oldest first. */
-  files(): readonly WebmSummary[] {
+  files(): readonly RecordingSummary[] {
     return this.finished;
+  }
+
+  /** The file kind for the next file (the one being written keeps its own). */
+  setFormat(format: RecordFormat): void {
+    if (!RECORD_FORMATS.includes(format))
+      throw new RangeError(`recording format "${String(format)}" is not one of ${RECORD_FORMATS.join(', ')}`);
+    this.format = format;
   }
 
   /** Changes the prefix for the next file. */
@@ -96,27 +125,30 @@ export class Recorder implements VideoSinkAdapter {
   send(frame: VideoFrame): boolean {
     if (!this.active) return false;
     try {
+      const need = i420Size(frame.width, frame.height);
+      if (!(frame.data instanceof Uint8Array) || frame.data.length < need)
+        throw new RangeError(
+          `a ${frame.width}×${frame.height} I420 needs ${need} bytes, the frame has ${frame.data?.length ?? 0}`,
+        );
       if (!this.writer || this.size[0] !== frame.width || this.size[1] !== frame.height) this.open(frame);
-      const enc = this.encoder!.encode(frame);
-      if (!enc) {
-        this.count.dropped++;
-        return false;
-      }
-      this.writer!.addFrame(enc.data, frame.timestampMs, enc.keyframe);
+      this.writer!.write(frame);
       this.count.frames++;
       return true;
     } catch (error) {
       this.count.errors++;
       this.lastError = `recording failed: ${(error as Error).message}`;
       this.opts.log?.(this.lastError);
-      this.closeFile();
+      if (this.writer) {
+        // A frame the encoder refused: keep what was written so far as a file.
+        this.closeFile();
+      }
       this.active = false;
       return false;
     }
   }
 
   /** Stops and finishes the file; returns it, or null when no frame arrived. */
-  stop(): WebmSummary | null {
+  stop(): RecordingSummary | null {
     this.active = false;
     return this.closeFile();
   }
@@ -129,7 +161,10 @@ export class Recorder implements VideoSinkAdapter {
     if (this.lastError) return { state: 'error', message: this.lastError };
     if (!this.active) return { state: 'idle', ...(this.message ? { message: this.message } : {}) };
     return this.writer
-      ? { state: 'running', message: `recording to ${this.writer.path}` }
+      ? {
+          state: 'running',
+          message: `recording to ${this.path} (${RECORD_FORMAT_INFO[this.writingFormat].codec}, ${this.writer.encoder})`,
+        }
       : { state: 'waiting', message: 'recording starts with the next frame' };
   }
 
@@ -146,41 +181,46 @@ export class Recorder implements VideoSinkAdapter {
     }
     mkdirSync(this.opts.dir, { recursive: true });
     const fps = this.opts.fps ?? 30;
+    const ext = RECORD_FORMAT_INFO[this.format].ext;
     const stamp = fileTimestamp((this.opts.wallClock ?? (() => new Date()))());
-    let path = join(this.opts.dir, `${this.prefix}-${stamp}.webm`);
+    let path = join(this.opts.dir, `${this.prefix}-${stamp}.${ext}`);
     for (let n = 2; existsSync(path) || existsSync(`${path}.part`); n++)
-      path = join(this.opts.dir, `${this.prefix}-${stamp}-${n}.webm`);
-    this.encoder = new Vp8Encoder({
-      bitrateKbps: this.opts.bitrateKbps ?? 4000,
-      fps: Math.min(240, Math.max(1, Math.round(fps))),
-      // A keyframe every two seconds: players can seek, and a cut-off file still decodes.
-      keyframeInterval: Math.max(1, Math.round(fps * 2)),
-    });
-    this.writer = new WebmWriter(path, {
+      path = join(this.opts.dir, `${this.prefix}-${stamp}-${n}.${ext}`);
+    const metadata = this.opts.metadata?.();
+    this.writer = new ClipWriter(`${path}.part`, {
+      format: this.format,
       width: frame.width,
       height: frame.height,
-      fps,
-      writingApp: 'Patchbay',
+      fps: Math.min(240, Math.max(1, fps)),
+      bitrateKbps: this.opts.bitrateKbps ?? 4000,
+      hwaccel: this.opts.hwaccel ?? 'auto',
+      ...(metadata ? { metadata } : {}),
     });
+    this.writingFormat = this.format;
+    this.path = path;
     this.size = [frame.width, frame.height];
     this.message = undefined;
   }
 
-  private closeFile(): WebmSummary | null {
+  private writingFormat: RecordFormat = 'webm';
+
+  private closeFile(): RecordingSummary | null {
     const w = this.writer;
+    const path = this.path;
     this.writer = null;
-    this.encoder?.close();
-    this.encoder = null;
+    this.path = null;
     this.size = [0, 0];
-    if (!w) return null;
+    if (!w || !path) return null;
     try {
-      const s = w.close();
+      const s = { ...w.close(), path };
+      // Only a finished file gets its real name, so a half-written one is never served.
+      renameSync(`${path}.part`, path);
       this.finished.push(s);
-      this.message = `last file: ${s.path} (${s.frames} frames)`;
+      this.message = `last file: ${path} (${s.frames} frames)`;
       return s;
     } catch (error) {
       this.count.errors++;
-      this.lastError = `finishing ${w.path} failed: ${(error as Error).message}`;
+      this.lastError = `finishing ${path} failed: ${(error as Error).message}`;
       return null;
     }
   }

@@ -8,7 +8,8 @@ import { decodeStamp, type VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import { defaultCapabilities } from '../compile';
 import { createSession, type EngineSession } from '../session';
-import { readVideoFile } from './webm/reader';
+import { readClipFrames } from './av/clip-reader';
+import { patchFromMediaFile } from './embed';
 
 /**
  * The I/O node runtimes inside real sessions (runtime/engine's io-runtimes.ts): the Record node
@@ -57,6 +58,12 @@ function session(p: Patch, extra: Partial<Parameters<typeof createSession>[0]> =
   return s;
 }
 
+async function sinkFramesAfterStart(s: EngineSession, nodeId: string, n: number): Promise<VideoFrame[]> {
+  const seen = sinkFrames(s, nodeId, n);
+  await s.start();
+  return seen;
+}
+
 function sinkFrames(s: EngineSession, nodeId: string, n: number): Promise<VideoFrame[]> {
   return new Promise((resolve) => {
     const got: VideoFrame[] = [];
@@ -71,9 +78,9 @@ function sinkFrames(s: EngineSession, nodeId: string, n: number): Promise<VideoF
   });
 }
 
-const recordings = (prefix: string) =>
+const recordings = (prefix: string, ext = 'webm') =>
   readdirSync(join(tmp, 'recordings'))
-    .filter((f) => f.startsWith(`${prefix}-`) && f.endsWith('.webm'))
+    .filter((f) => f.startsWith(`${prefix}-`) && f.endsWith(`.${ext}`))
     .map((f) => join(tmp, 'recordings', f));
 
 describe('I/O nodes in sessions', () => {
@@ -93,14 +100,43 @@ describe('I/O nodes in sessions', () => {
     await s.applyChanges([{ op: 'node.params', id: 'rec', params: { recording: false } }]);
     const files = recordings('take');
     expect(files).toHaveLength(1);
-    const file = readVideoFile(files[0]!);
+    const file = readClipFrames(files[0]!);
     // Frames recorded before the toggle landed: at least the 45 seen, all in order, 30 fps apart.
     expect(file.frames.length).toBeGreaterThanOrEqual(45);
-    expect(file.frameDurationMs).toBeCloseTo(1000 / 30, 3);
-    expect(file.durationMs).toBeCloseTo((file.frames.length * 1000) / 30, 0);
+    expect(file.info.fps).toBeCloseTo(30, 3);
+    expect(file.info.durationMs).toBeCloseTo((file.frames.length * 1000) / 30, 0);
+    file.frames.forEach((f, i) => expect(f.timestampMs).toBeCloseTo((i * 1000) / 30, 0));
     expect(decodeStamp(frames[0]!)?.seq).toBe(0);
     expect(s.stats().rec).toMatchObject({ status: 'idle' });
   });
+
+  for (const [format, codec] of [
+    ['mp4', 'h264'],
+    ['mov', 'prores'],
+  ] as const) {
+    it(`a Record node with format ${format} writes ${codec} with the right duration and frame count, carrying its patch`, async () => {
+      const p = patch(
+        [cam(), node('rec', 'record', { filename: `fmt-${format}`, format }), node('out', 'output')],
+        [edge('cam', 'rec'), edge('cam', 'out')],
+      );
+      const s = session(p, { clockMode: 'fixed' });
+      await sinkFramesAfterStart(s, 'rec', 40);
+      await s.applyChanges([{ op: 'node.params', id: 'rec', params: { recording: false } }]);
+      const files = recordings(`fmt-${format}`, format);
+      expect(files).toHaveLength(1);
+      const file = readClipFrames(files[0]!);
+      expect(file.info.codec).toBe(codec);
+      const n = file.frames.length;
+      expect(n).toBeGreaterThanOrEqual(40);
+      // The file's own duration is its frame count at 30 fps (fixed clock), exactly.
+      expect(file.info.durationMs).toBeCloseTo((n * 1000) / 30, 0);
+      const seqs = file.frames.map((f) => decodeStamp(f)?.seq ?? -1);
+      for (let i = 1; i < n; i++) expect(seqs[i]).toBe(seqs[0]! + i);
+      const embedded = JSON.parse(patchFromMediaFile(files[0]!)!);
+      expect(embedded.nodes.map((x: { id: string }) => x.id)).toEqual(['cam', 'rec', 'out']);
+      expect(embedded.nodes[1].params).toMatchObject({ format });
+    });
+  }
 
   it("the Output's record param records while on, named after the output", async () => {
     const s = session(
@@ -114,7 +150,7 @@ describe('I/O nodes in sessions', () => {
     await s.stop();
     const files = recordings('main');
     expect(files).toHaveLength(1);
-    expect(readVideoFile(files[0]!).frames.length).toBeGreaterThanOrEqual(30);
+    expect(readClipFrames(files[0]!).frames.length).toBeGreaterThanOrEqual(30);
   });
 
   it('without the NDI runtime: the NDI node says why with the install hint, the Output sink too, and the rest runs', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** What a recording holds, read back from the file written. */
@@ -16,32 +16,19 @@ export interface Recording {
 /**
  * Rewrites a MediaRecorder WebM (no Duration, no Cues: Chromium shows its duration as Infinity)
  * as a seekable WebM with the duration in its header, without re-encoding: the VP8 frames are
- * copied with their times (the first at 0) by the runtime's own reader and writer (runtime/io).
+ * copied with their times (the first at 0) by FFmpeg's demuxer and muxer (runtime/io, node-av).
  */
 export async function finishRecording(bytes: Uint8Array, path: string): Promise<Recording> {
   // Loaded on first use: runtime/io brings the codec stack, which a test that never records need not load.
-  const { parseVideoFile, WebmWriter } = await import('../io');
-  const parsed = parseVideoFile(bytes, 'the browser recording');
-  if (!parsed.frames.length) throw new Error('the browser recording holds no video frames');
+  const { remuxVideo } = await import('../io');
   mkdirSync(dirname(path), { recursive: true });
-  const fps = parsed.frameDurationMs > 0 ? 1000 / parsed.frameDurationMs : 30;
-  const writer = new WebmWriter(path, {
-    width: parsed.width,
-    height: parsed.height,
-    fps,
-    writingApp: 'patchbay/playwright',
-  });
-  const t0 = parsed.frames[0]!.ptsMs;
-  // The first frame of a MediaRecorder file is a keyframe; a stream that starts elsewhere cannot be cut.
-  for (const f of parsed.frames) writer.addFrame(f.data, f.ptsMs - t0, f.keyframe);
-  const summary = writer.close();
-  return {
-    path: summary.path,
-    durationMs: summary.durationMs,
-    frames: summary.frames,
-    keyframes: summary.keyframes,
-    width: summary.width,
-    height: summary.height,
-    bytes: summary.bytes,
-  };
+  const src = `${path}.browser.webm`;
+  writeFileSync(src, bytes);
+  try {
+    const summary = remuxVideo(src, path, 'webm');
+    if (!summary.frames) throw new Error('the browser recording holds no video frames');
+    return summary;
+  } finally {
+    rmSync(src, { force: true });
+  }
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { registry, type VideoFrame } from '../../nodes';
-import type { Patch } from '../../patches';
+import { serializePatch, type Patch } from '../../patches';
 import { ManualClock, realClock, type Clock } from '../clock';
 import { compile, diff, type CompileError, type Plan } from '../compile';
 import {
@@ -268,6 +268,13 @@ class Session implements EngineSession {
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
       emit: (event, payload) => this.emit(event, payload),
+      patchText: () => {
+        try {
+          return serializePatch(this.currentPatch);
+        } catch {
+          return undefined; // a patch that cannot be saved is not embedded either
+        }
+      },
     });
     this.running = engine;
     engine.onOutputFrame((index, frame) => {

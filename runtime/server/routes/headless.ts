@@ -1,10 +1,12 @@
 /**
- * Scope's headless session (`/api/v1/session/*`: no WebRTC; frames read back as JPEG), the
- * metrics the leak test reads (recordings: ./io.ts).
+ * Scope's headless session (`/api/v1/session/*`: no WebRTC; frames read back as JPEG, or PNG
+ * with `?format=png`, which carries the session's patch in an iTXt chunk), the metrics the leak
+ * test reads (recordings: ./io.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import jpeg from 'jpeg-js';
-import { i420ToRgba, type VideoFrame } from '../../../nodes';
+import type { VideoFrame } from '../../../nodes';
+import { serializePatch } from '../../../patches';
+import { encodeJpeg, encodePng, patchTags } from '../../io';
 import { HttpError, jsonBody, type ServerContext } from '../context';
 import { isJsonObject } from '../json';
 import { patchFromPipelines } from '../patch-build';
@@ -13,17 +15,9 @@ import { patchFromRequest } from './patch-input';
 /** Scope names the single headless session "headless" (recordings use that id). */
 export const HEADLESS_ID = 'headless';
 
-/** Encodes an I420 frame as a JPEG (quality 85). */
+/** Encodes an I420 frame as a JPEG (quality 85), with FFmpeg's mjpeg (runtime/io). */
 export function frameToJpeg(frame: VideoFrame, quality = 85): Buffer {
-  const rgba = i420ToRgba(frame);
-  return jpeg.encode(
-    {
-      data: Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength),
-      width: frame.width,
-      height: frame.height,
-    },
-    quality,
-  ).data;
+  return encodeJpeg(frame, quality);
 }
 
 /** Process-level numbers for the leak test: what a closed session must give back. */
@@ -113,9 +107,12 @@ export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get('/api/v1/session/frame', async (req, reply) => {
-    const sink = (req.query as Record<string, unknown>).sink_node_id;
+    const query = req.query as Record<string, unknown>;
+    const sink = query.sink_node_id;
     if (sink !== undefined && typeof sink !== 'string')
       throw new HttpError(400, 'sink_node_id must be a string');
+    const format = query.format ?? 'jpeg';
+    if (format !== 'jpeg' && format !== 'png') throw new HttpError(400, 'format must be "jpeg" or "png"');
     // The headless session first; else the newest session that has a frame (a WebRTC one).
     const candidates = [
       headless(),
@@ -128,6 +125,18 @@ export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
       throw new HttpError(404, `no node "${sink}" in the session`);
     const frame = entry.session.latestFrame(sink || undefined);
     if (!frame) throw new HttpError(404, 'no frame has been produced yet');
+    if (format === 'png') {
+      let text: string | undefined;
+      try {
+        text = serializePatch(entry.session.patch());
+      } catch {
+        text = undefined; // a patch that cannot be saved is not embedded
+      }
+      return reply
+        .type('image/png')
+        .header('cache-control', 'no-store')
+        .send(encodePng(frame, patchTags(text)));
+    }
     return reply.type('image/jpeg').header('cache-control', 'no-store').send(frameToJpeg(frame));
   });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStamp } from '../../../nodes';
 import { defaultCapabilities } from '../../compile';
-import { Vp8Decoder } from '../../media';
-import { parseVideoFile } from '../../io';
+import { readClipFrames } from '../../io';
 import { createSession } from '../../session';
 import { createServer, type PatchbayServer } from '../server';
 
@@ -98,16 +97,14 @@ describe('recordings endpoints', () => {
     const got = await inject({ method: 'GET', url: '/api/v1/recordings/headless' });
     expect(got.statusCode).toBe(200);
     expect(got.headers['content-type']).toBe('video/webm');
-    const file = parseVideoFile(new Uint8Array(got.rawPayload), stop.file);
+    const copy = join(tmpdir(), `pb-io-${process.pid}-${stop.file}`);
+    writeFileSync(copy, got.rawPayload);
+    const file = readClipFrames(copy);
+    rmSync(copy);
     expect(file.frames).toHaveLength(stop.frames);
     // Fixed clock: exactly 30 fps, and the pixels carry consecutive frame numbers.
-    expect(file.durationMs).toBeCloseTo((stop.frames * 1000) / 30, 0);
-    const dec = new Vp8Decoder();
-    const seqs = file.frames.map((f) => {
-      const r = dec.decode(f.data);
-      return r.ok ? decodeStamp(r.frame)?.seq : -1;
-    });
-    dec.close();
+    expect(file.info.durationMs).toBeCloseTo((stop.frames * 1000) / 30, 0);
+    const seqs = file.frames.map((f) => decodeStamp(f)?.seq ?? -1);
     for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[0]! + i);
     const range = await inject({
       method: 'GET',
@@ -127,6 +124,46 @@ describe('recordings endpoints', () => {
     ).toBe(416);
     expect((await inject({ method: 'POST', url: '/api/v1/recordings/headless/stop' })).statusCode).toBe(404);
     expect((await inject({ method: 'POST', url: '/api/v1/recordings/nope/start' })).statusCode).toBe(404);
+  });
+
+  it('format mp4: H.264 in MP4 carrying the patch; the recordings list and download serve it', async () => {
+    const bad = await inject({
+      method: 'POST',
+      url: '/api/v1/recordings/headless/start',
+      payload: { format: 'avi' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/webm, mp4, mov/);
+    const start = await inject({
+      method: 'POST',
+      url: '/api/v1/recordings/headless/start',
+      payload: { filename: 'clip', format: 'mp4' },
+    });
+    expect(start.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    const stop = (await inject({ method: 'POST', url: '/api/v1/recordings/headless/stop' })).json();
+    expect(stop.file).toMatch(/^clip-.*\.mp4$/);
+    const list = (await inject({ method: 'GET', url: '/api/v1/recordings' })).json();
+    const row = list.recordings.find((r: { name: string }) => r.name === stop.file);
+    expect(row).toMatchObject({ mime: 'video/mp4', codec: 'h264', has_patch: true, recording: false });
+    expect(row.duration_ms).toBeCloseTo((stop.frames * 1000) / 30, 0);
+    const got = await inject({ method: 'GET', url: `${row.url}?download` });
+    expect(got.statusCode).toBe(200);
+    expect(got.headers['content-type']).toBe('video/mp4');
+    expect(got.headers['content-disposition']).toBe(`attachment; filename="${stop.file}"`);
+    const copy = join(tmpdir(), `pb-io-${process.pid}-${stop.file}`);
+    writeFileSync(copy, got.rawPayload);
+    try {
+      const { patchFromMediaFile } = await import('../../io');
+      const text = patchFromMediaFile(copy);
+      expect(JSON.parse(text!)).toMatchObject({ format: 'patchbay' });
+      expect(readClipFrames(copy).frames).toHaveLength(stop.frames);
+    } finally {
+      rmSync(copy);
+    }
+    for (const name of ['..%2Fsecret.mp4', 'x.exe', '.hidden.mp4'])
+      expect((await inject({ method: 'GET', url: `/api/v1/recordings/files/${name}` })).statusCode).toBe(400);
+    expect((await inject({ method: 'GET', url: '/api/v1/recordings/files/none.mp4' })).statusCode).toBe(404);
   });
 });
 
