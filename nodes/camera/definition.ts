@@ -18,6 +18,8 @@ export const cameraNode = defineNode({
     width: z.number().int().min(16).max(4096).multipleOf(2).default(512),
     height: z.number().int().min(16).max(4096).multipleOf(2).default(512),
     fps: z.number().min(1).max(120).default(30),
+    speed: z.number().min(0.05).max(8).default(1),
+    position: z.number().min(0).max(86_400).default(0),
   }),
   paramMeta: {
     source_mode: {
@@ -36,7 +38,8 @@ export const cameraNode = defineNode({
     video_file: {
       mark: 'load',
       label: 'Video file',
-      description: 'A WebM or IVF (VP8) file from assets, looped at its own frame rate.',
+      description:
+        'A video file from assets (MP4, MOV, MKV, WebM, IVF; H.264, HEVC, ProRes, HAP, VP8/VP9, AV1 …), looped at its own frame rate.',
       widget: 'asset',
       assetType: 'video',
       visibleWhen: { param: 'source_mode', equals: 'video_file' },
@@ -60,6 +63,21 @@ export const cameraNode = defineNode({
       label: 'FPS',
       description: 'Frames per second (test pattern and camera request).',
       widget: 'number',
+    },
+    speed: {
+      mark: 'live',
+      label: 'Speed',
+      description: 'Playback speed of the video file (0.05–8×; forward only).',
+      widget: 'slider',
+      step: 0.05,
+      visibleWhen: { param: 'source_mode', equals: 'video_file' },
+    },
+    position: {
+      mark: 'live',
+      label: 'Position',
+      description: 'Seconds into the video file; setting it jumps there (a cue), and play continues.',
+      widget: 'number',
+      visibleWhen: { param: 'source_mode', equals: 'video_file' },
     },
   },
   migrations: [],

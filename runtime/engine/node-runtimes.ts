@@ -2,7 +2,7 @@ import { resolve, sep } from 'node:path';
 import { blackFrame, testPatternFrame, vaceConditioning, type VideoFrame } from '../../nodes';
 import type { PlanNode } from '../compile';
 import type { NodeStats, NodeStatus } from '../protocol';
-import type { VideoSourceAdapter } from '../io';
+import type { VideoFileSource } from '../io';
 import type { EngineContext, NodeRuntime } from './context';
 import type { FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
@@ -83,7 +83,7 @@ export class CameraRuntime extends BaseRuntime {
   private base = 0;
   private n = 0;
   private cancel: (() => void) | null = null;
-  private file: VideoSourceAdapter | null = null;
+  private file: VideoFileSource | null = null;
 
   private get mode(): string {
     return String(this.node.params.source_mode);
@@ -107,6 +107,9 @@ export class CameraRuntime extends BaseRuntime {
   override update(params: Record<string, unknown>): void {
     super.update(params);
     if ('fps' in params && this.mode === 'test_pattern' && !this.stopped) this.restartSchedule();
+    // A video file's speed and position are live: the file keeps playing from where it is.
+    if (this.file && 'speed' in params) this.file.setSpeed(num(params.speed, 1));
+    if (this.file && 'position' in params) this.file.seek(num(params.position, 0));
   }
 
   override async stop(): Promise<void> {
@@ -117,12 +120,12 @@ export class CameraRuntime extends BaseRuntime {
     this.file = null;
   }
 
-  /** Loops a VP8 WebM/IVF file from the assets folder (the adapter lives in runtime/io). */
+  /** Loops a video file (any FFmpeg format) from the assets folder (the adapter lives in runtime/io). */
   private openFile(): void {
     const name = String(this.node.params.video_file ?? '');
     const base = resolve(this.ctx.assetsDir);
-    const path = resolve(base, name);
-    if (!name || !path.startsWith(base + sep)) {
+    if (!name || !resolve(base, name).startsWith(base + sep)) {
+      // Refused at once; links that leave the folder are refused by runtime/io's resolveAssetFile.
       this.status = 'error';
       this.message = name
         ? `video file "${name}" is outside the assets folder`
@@ -133,11 +136,15 @@ export class CameraRuntime extends BaseRuntime {
     this.message = `opening ${name}`;
     // runtime/io pulls in the codec: load it only for patches that play files.
     import('../io')
-      .then(({ VideoFileSource }) => {
+      .then(({ VideoFileSource, resolveAssetFile }) => {
         if (this.stopped) return;
+        // Never outside the assets folder: `..`, absolute paths and links that leave it are refused.
+        const path = resolveAssetFile(this.ctx.assetsDir, name);
         const src = new VideoFileSource(path, {
           clock: this.ctx.clock,
           loop: true,
+          speed: num(this.node.params.speed, 1),
+          positionS: num(this.node.params.position, 0),
           log: (l) => this.ctx.log(`[${this.id}] ${l}`),
         });
         this.file = src;
@@ -152,6 +159,16 @@ export class CameraRuntime extends BaseRuntime {
         this.ctx.nodeError(this.id, this.message, false);
         this.ctx.kick();
       });
+  }
+
+  override stats(now: number): NodeStats {
+    // The file says what it plays (codec, size, GPU or not) and what went wrong (a corrupt packet).
+    const st = this.file?.status();
+    if (st?.state === 'error') {
+      this.status = 'error';
+      this.message = st.message;
+    } else if (st?.message) this.message = st.message;
+    return super.stats(now);
   }
 
   override busy(): boolean {

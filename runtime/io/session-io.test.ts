@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { defaultCapabilities } from '../compile';
 import { createSession, type EngineSession } from '../session';
 import { readClipFrames } from './av/clip-reader';
 import { patchFromMediaFile } from './embed';
+import { makeClip } from './test-media';
 
 /**
  * The I/O node runtimes inside real sessions (runtime/engine's io-runtimes.ts): the Record node
@@ -137,6 +138,41 @@ describe('I/O nodes in sessions', () => {
       expect(embedded.nodes[1].params).toMatchObject({ format });
     });
   }
+
+  it('Camera video_file plays an H.264 MP4 from assets; a corrupt clip beside it errors naming the file and FFmpeg, and the rest runs', async () => {
+    makeClip(join(assets, 'loop.mp4'), {
+      container: 'mp4',
+      codec: 'h264',
+      seconds: 1,
+      width: 64,
+      height: 64,
+      fps: 10,
+    });
+    writeFileSync(join(assets, 'broken.mov'), Buffer.alloc(4096, 7));
+    const p = patch(
+      [
+        node('cam', 'camera', { source_mode: 'video_file', video_file: 'loop.mp4' }),
+        node('bad', 'camera', { source_mode: 'video_file', video_file: 'broken.mov' }),
+        node('out', 'output'),
+        node('out2', 'output'),
+      ],
+      [edge('cam', 'out'), edge('bad', 'out2')],
+    );
+    const s = session(p, { clockMode: 'fixed' });
+    const seen = sinkFrames(s, 'out', 15);
+    await s.start();
+    const frames = await seen;
+    // 10 frames a second, looping after the tenth.
+    expect(frames.map((f) => decodeStamp(f)?.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4]);
+    expect(s.stats().cam).toMatchObject({
+      status: 'running',
+      message: expect.stringMatching(/h264 64×64 @ 10 fps/),
+    });
+    expect(s.stats().bad).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/broken\.mov: FFmpeg could not open it: Invalid data found/),
+    });
+  });
 
   it("the Output's record param records while on, named after the output", async () => {
     const s = session(
