@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import jpeg from 'jpeg-js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -79,14 +78,16 @@ async function checkStream(page: Page): Promise<ClientState> {
 }
 
 /** How far from gray a JPEG is: mean max channel difference per pixel, and the luma range. */
-function grayness(bytes: Buffer): {
+async function grayness(bytes: Buffer): Promise<{
   width: number;
   height: number;
   meanDiff: number;
   minY: number;
   maxY: number;
-} {
-  const img = jpeg.decode(bytes, { useTArray: true });
+}> {
+  // Loaded here, not at the top: it brings FFmpeg into the test process only for this test.
+  const { decodeFrameImage } = await import('../runtime/playwright/webm');
+  const img = await decodeFrameImage(bytes);
   let sumDiff = 0;
   let minY = 255;
   let maxY = 0;
@@ -240,6 +241,15 @@ describe('headless session', () => {
       expect(g.meanDiff).toBeLessThan(3); // gray (JPEG noise only)
       expect(g.maxY - g.minY).toBeGreaterThan(50); // the pattern, not a flat frame
     }
+    // ?format=png: the frame as PNG, carrying the session's patch (it reopens as what made it).
+    const pngRes = await fetch(`${serverUrl}/api/v1/session/frame?format=png`);
+    expect(pngRes.headers.get('content-type')).toBe('image/png');
+    const { decodeFrameImage } = await import('../runtime/playwright/webm');
+    const png = await decodeFrameImage(new Uint8Array(await pngRes.arrayBuffer()));
+    expect(png.width).toBeGreaterThan(0);
+    const inside = JSON.parse(png.patch!) as { nodes: { id: string; type: string }[] };
+    const sent = (patch as { nodes: { id: string; type: string }[] }).nodes;
+    expect(inside.nodes.map((n) => `${n.id}:${n.type}`)).toEqual(sent.map((n) => `${n.id}:${n.type}`));
     const stop = await fetch(`${serverUrl}/api/v1/session/stop`, { method: 'POST' });
     expect(stop.status).toBe(200);
     expect((await metrics()).engine.sessions).toBe(0);

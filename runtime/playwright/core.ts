@@ -7,6 +7,6 @@ export type { OpenPlayerOptions, PatchbayPlayer, WaitOptions } from './player';
 export { startRuntime, PACKAGE_ROOT } from './runtime';
 export { CHROMIUM_ARGS, SYSTEM_CHROMIUM } from './chromium';
 export type { RuntimeHandle, RuntimeOptions } from './runtime';
-export { finishRecording } from './webm';
-export type { Recording } from './webm';
+export { finishRecording, decodeFrameImage } from './webm';
+export type { Recording, DecodedImage } from './webm';
 export type { FrameHash, PixelStats, PlayerSnapshot, PlayerStatus } from '../protocol';

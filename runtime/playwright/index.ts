@@ -3,7 +3,14 @@
  * fixture: `test.use({ patch })` and a `patchbay` player) and everything of the plain API
  * (`openPlayer`, `startRuntime`; also alone as `patchbay/playwright/core`). See ./README.md.
  */
-export { openPlayer, PlayerError, startRuntime, PACKAGE_ROOT, finishRecording } from './core';
+export {
+  openPlayer,
+  PlayerError,
+  startRuntime,
+  PACKAGE_ROOT,
+  finishRecording,
+  decodeFrameImage,
+} from './core';
 export type {
   OpenPlayerOptions,
   PatchbayPlayer,
@@ -11,6 +18,7 @@ export type {
   RuntimeHandle,
   RuntimeOptions,
   Recording,
+  DecodedImage,
   FrameHash,
   PixelStats,
   PlayerSnapshot,

@@ -32,3 +32,21 @@ export async function finishRecording(bytes: Uint8Array, path: string): Promise<
     rmSync(src, { force: true });
   }
 }
+
+/** An image decoded to RGBA (tightly packed). */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * Decodes a PNG or JPEG (a frame from `/api/v1/session/frame`) to RGBA with FFmpeg's decoders,
+ * and reads the `.patch` a Patchbay PNG carries (null when none).
+ */
+export async function decodeFrameImage(bytes: Uint8Array): Promise<DecodedImage & { patch: string | null }> {
+  const { decodeImage, patchFromPng } = await import('../io');
+  const img = decodeImage(bytes, 'the frame');
+  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50;
+  return { ...img, patch: isPng ? patchFromPng(bytes) : null };
+}

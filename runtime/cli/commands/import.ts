@@ -2,6 +2,8 @@
  * `patchbay import FILE -o OUT.patch`: converts a Daydream Scope workflow
  * (`*.scope-workflow.json`), a Scope legacy timeline (v"2.1") or Scope's graph wire form (bare
  * or inside `initialParameters`) into a .patch, checks it like `validate` does, and writes it.
+ * A PNG or a recording the runtime wrote (`.png`, `.webm`, `.mp4`, `.mov`, `.mkv`) gives back
+ * the patch that made it (embedded by runtime/io/embed.ts).
  * An existing OUT is kept unless `--force` is given; a patch with errors is not written.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +13,27 @@ import type { CliCommand, CliIo } from '../main';
 import { checkPatch, issueLine, readPatchFile } from './validate';
 
 const USAGE = 'import FILE -o OUT.patch [--force] [--name NAME]';
+
+/** Files that may carry their patch inside (PNG iTXt, container tags). */
+const MEDIA_RE = /\.(png|webm|mp4|mov|mkv)$/i;
+
+/** The `.patch` text inside a PNG or a recording. */
+async function readEmbedded(
+  file: string,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  try {
+    // Loaded only here: runtime/io brings FFmpeg, which the other imports do not need.
+    const { patchFromMediaFile } = await import('../../io');
+    const text = patchFromMediaFile(file);
+    return text
+      ? { ok: true, text }
+      : { ok: false, message: 'carries no patch (it was not written by Patchbay)' };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, message: 'no such file' };
+    return { ok: false, message: `cannot be read: ${(error as Error).message}` };
+  }
+}
 
 const KIND_NAMES: Record<ImportKind, string> = {
   patchbay: 'a Patchbay patch',
@@ -65,12 +88,13 @@ function parseArgs(args: string[]): ImportArgs | string {
 
 export const importCommand: CliCommand = {
   name: 'import',
-  summary: 'convert a Scope workflow, timeline or graph into a .patch',
+  summary: 'convert a Scope workflow, timeline or graph, or a Patchbay PNG/recording, into a .patch',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     if (args.includes('--help') || args.includes('-h')) {
       io.out(`usage: patchbay ${USAGE}`);
       io.out('  reads *.scope-workflow.json, Scope timeline v2.1 files and Scope graphs ({nodes, edges})');
+      io.out('  and PNGs or recordings (.webm .mp4 .mov .mkv) Patchbay wrote: the patch that made them');
       io.out('  --force  overwrite OUT if it exists');
       io.out('  --name   the patch name (metadata.name)');
       return 0;
@@ -82,11 +106,12 @@ export const importCommand: CliCommand = {
     }
     const input = parsed.input!;
     const output = parsed.output!;
-    const read = await readPatchFile(input);
+    const read = MEDIA_RE.test(input) ? await readEmbedded(input) : await readPatchFile(input);
     if (!read.ok) {
       io.err(`${input}: ${read.message}`);
       return 1;
     }
+    if (MEDIA_RE.test(input)) io.out(`${input}: carries the patch that made it`);
     const result = importDocument(read.text, { appVersion: appVersion() });
     if (!result.ok) {
       if (result.kind) io.err(`${input}: read as ${KIND_NAMES[result.kind]}, but it cannot be converted:`);

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
+import { decodeImage } from '../../io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main';
 import { headlessPatch, parseDuration, parsePlayArgs } from './play';
@@ -41,7 +41,7 @@ describe('patchbay play', () => {
       'stats.json',
     ]);
     for (const f of files.filter((f) => f.endsWith('.png'))) {
-      const png = PNG.sync.read(await readFile(join(dir, f)));
+      const png = decodeImage(await readFile(join(dir, f)), f);
       expect([png.width, png.height]).toEqual([512, 512]);
       let colourful = 0;
       for (let i = 0; i < png.data.length; i += 4)
@@ -53,6 +53,26 @@ describe('patchbay play', () => {
     expect(stats.nodes.gray).toMatchObject({ status: 'running', frames_out: 60, drops: 0 });
     expect(stats.engine.workersAlive).toBe(0);
     expect(out.join('\n')).toMatch(/played 2\.0 s \(fixed clock\)/);
+
+    // Each PNG carries the patch that made it: `patchbay import` gives it back, as it was.
+    const back = join(dir, 'back.patch');
+    const imported = capture();
+    expect(await main(['import', join(dir, 'output-000015.png'), '-o', back], imported.io)).toBe(0);
+    expect(imported.out.join('\n')).toMatch(/carries the patch that made it/);
+    const original = JSON.parse(await readFile(EXAMPLE, 'utf8'));
+    const reopened = JSON.parse(await readFile(back, 'utf8'));
+    expect(reopened.nodes).toEqual(original.nodes);
+    expect(reopened.edges).toEqual(original.edges);
+    // A PNG that was not written by Patchbay says so.
+    const plain = join(dir, 'plain.png');
+    const { encodePng } = await import('../../io');
+    await writeFile(
+      plain,
+      encodePng({ width: 4, height: 4, data: new Uint8Array(24), timestampMs: 0, seq: 0 }),
+    );
+    const none = capture();
+    expect(await main(['import', plain, '-o', join(dir, 'x.patch')], none.io)).toBe(1);
+    expect(none.err.join('\n')).toMatch(/plain\.png: carries no patch/);
   });
 
   it('runs as the real CLI, with workers started from bin/patchbay.mjs', async () => {

@@ -6,9 +6,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import { i420ToRgba, type VideoFrame } from '../../../nodes';
-import type { Patch } from '../../../patches';
+import type { VideoFrame } from '../../../nodes';
+import { serializePatch, type Patch } from '../../../patches';
 import { engineMetrics } from '../../engine';
 import { hostProbe } from '../../host';
 import type { NodeStats } from '../../protocol';
@@ -102,10 +101,11 @@ export function headlessPatch(patch: Patch, fps: number | null): { patch: Patch;
   return { patch: { ...patch, nodes }, substituted };
 }
 
-function pngOf(frame: VideoFrame): Buffer {
-  const png = new PNG({ width: frame.width, height: frame.height });
-  png.data = Buffer.from(i420ToRgba(frame).buffer);
-  return PNG.sync.write(png);
+type Io = typeof import('../../io');
+
+/** A PNG of the frame (FFmpeg's png encoder) carrying the patch that made it (iTXt `patchbay_patch`). */
+function pngOf(io: Io, frame: VideoFrame, patchText: string | undefined): Buffer {
+  return io.encodePng(frame, io.patchTags(patchText));
 }
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(1));
@@ -139,6 +139,14 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   session.on('node.error', (e) => io.err(`node "${e.node}": ${e.message}`));
 
   if (o.out) await mkdir(o.out, { recursive: true });
+  // PNGs carry the patch as written in the file (not the headless stand-ins), so it reopens as it was.
+  const media: Io | null = o.out ? await import('../../io') : null;
+  let patchText: string | undefined;
+  try {
+    patchText = serializePatch(checked.patch);
+  } catch {
+    patchText = undefined;
+  }
   const counts = new Map<string, number>();
   const writes: Promise<void>[] = [];
   let written = 0;
@@ -152,7 +160,9 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
     counts.set(node, n + 1);
     if (o.out && n % o.every === 0) {
       written++;
-      writes.push(writeFile(join(o.out, `${node}-${String(n).padStart(6, '0')}.png`), pngOf(frame)));
+      writes.push(
+        writeFile(join(o.out, `${node}-${String(n).padStart(6, '0')}.png`), pngOf(media!, frame, patchText)),
+      );
     }
   });
 
