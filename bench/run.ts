@@ -9,6 +9,7 @@ import { liveEditScenario } from './scenarios/live-edit';
 import { editorScenario } from './scenarios/editor';
 import { soakScenario } from './scenarios/soak';
 import { relayScenario } from './scenarios/relay';
+import { ioScenario } from './scenarios/io';
 import {
   SkipScenario,
   type BenchOptions,
@@ -27,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   editorScenario,
   soakScenario,
   relayScenario,
+  ioScenario,
 ];
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));

@@ -125,7 +125,11 @@ export class ClipReader {
       this.stream = stream;
       const par = stream.codecpar;
       const codec = Codec.findDecoder(par.codecId);
-      if (!codec) throw new MediaFileError(path, `${path}: this FFmpeg has no decoder for its codec (id ${par.codecId})`);
+      if (!codec)
+        throw new MediaFileError(
+          path,
+          `${path}: this FFmpeg has no decoder for its codec (id ${par.codecId})`,
+        );
       const dec = new CodecContext();
       dec.allocContext3(codec);
       check(par.toContext(dec), path, 'setting up the decoder');
@@ -305,7 +309,11 @@ export class ClipReader {
     const sw = this.sw[slot]!;
     sw.unref();
     const r = frame.hwframeTransferDataSync(sw);
-    if (r < 0) throw new MediaFileError(this.path, `${this.path}: copying a GPU frame to memory failed: ${ffmpegMessage(r)}`);
+    if (r < 0)
+      throw new MediaFileError(
+        this.path,
+        `${this.path}: copying a GPU frame to memory failed: ${ffmpegMessage(r)}`,
+      );
     sw.pts = frame.pts;
     return sw;
   }
@@ -332,7 +340,10 @@ export function probeClip(path: string): ClipInfo {
  *
  * @example const { info, frames } = readClipFrames('rec.mp4'); frames.length // 60
  */
-export function readClipFrames(path: string, max = 10_000): { info: ClipInfo; frames: VideoFrame[]; errors: string[] } {
+export function readClipFrames(
+  path: string,
+  max = 10_000,
+): { info: ClipInfo; frames: VideoFrame[]; errors: string[] } {
   const r = new ClipReader(path, { threads: 1 });
   const sws = new Swscale();
   try {

@@ -21,6 +21,7 @@ import {
   AV_PICTURE_TYPE_NONE,
   AV_PIX_FMT_YUV420P,
   AV_PIX_FMT_YUV422P10LE,
+  AV_PIX_FMT_YUVJ420P,
   AV_PKT_FLAG_KEY,
   AVERROR_EAGAIN,
   AVERROR_EOF,
@@ -129,15 +130,32 @@ function encoderChoices(codec: ClipCodec, hw: boolean): EncoderChoice[] {
     case 'h264':
       return [
         ...(hw ? [{ name: 'h264_nvenc', pixelFormat: yuv, options: { preset: 'p4' }, bitrate: true }] : []),
-        { name: 'libx264', pixelFormat: yuv, options: { preset: 'veryfast', profile: 'high' }, bitrate: true },
+        {
+          name: 'libx264',
+          pixelFormat: yuv,
+          options: { preset: 'veryfast', profile: 'high' },
+          bitrate: true,
+        },
       ];
     case 'hevc':
       return [
         ...(hw ? [{ name: 'hevc_nvenc', pixelFormat: yuv, options: { preset: 'p4' }, bitrate: true }] : []),
-        { name: 'libx265', pixelFormat: yuv, options: { preset: 'ultrafast', 'x265-params': 'log-level=none' }, bitrate: true },
+        {
+          name: 'libx265',
+          pixelFormat: yuv,
+          options: { preset: 'ultrafast', 'x265-params': 'log-level=none' },
+          bitrate: true,
+        },
       ];
     case 'prores':
-      return [{ name: 'prores_ks', pixelFormat: AV_PIX_FMT_YUV422P10LE, options: { profile: 'standard' }, bitrate: false }];
+      return [
+        {
+          name: 'prores_ks',
+          pixelFormat: AV_PIX_FMT_YUV422P10LE,
+          options: { profile: 'standard' },
+          bitrate: false,
+        },
+      ];
     case 'av1':
       return [{ name: 'libsvtav1', pixelFormat: yuv, options: { preset: '12' }, bitrate: true }];
   }
@@ -170,7 +188,8 @@ class Output {
 
   open(metadata: Record<string, string> | undefined): void {
     if (metadata && Object.keys(metadata).length) this.fmt.metadata = Dictionary.fromObject(metadata);
-    for (const [k, v] of muxerFlags(this.container)) check(this.fmt.setOption(k, v), this.path, `setting ${k}`);
+    for (const [k, v] of muxerFlags(this.container))
+      check(this.fmt.setOption(k, v), this.path, `setting ${k}`);
     if (!((this.fmt.oformat?.flags ?? 0) & AVFMT_NOFILE)) {
       check(this.fmt.openOutputSync(), this.path, 'opening the file for writing');
     }
@@ -244,7 +263,14 @@ export class ClipWriter {
     private readonly opts: ClipWriterOptions,
   ) {
     const { width, height } = opts;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 2 || height < 2 || width % 2 || height % 2)
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 2 ||
+      height < 2 ||
+      width % 2 ||
+      height % 2
+    )
       throw new RangeError(`${path}: frame size ${width}×${height} must be even and at least 2×2`);
     const fps = opts.fps ?? 30;
     const parts = opts.format ? FORMAT_PARTS[opts.format] : undefined;
@@ -317,10 +343,19 @@ export class ClipWriter {
     check(this.frame.getBuffer(0), path, 'allocating a frame');
     if (opened.choice.pixelFormat !== AV_PIX_FMT_YUV420P) {
       this.sws = new SoftwareScaleContext();
-      this.sws.getContext(width, height, AV_PIX_FMT_YUV420P, width, height, opened.choice.pixelFormat, SWS_BILINEAR);
+      // The runtime's I420 is full range (yuvj420p to swscale).
+      this.sws.getContext(
+        width,
+        height,
+        AV_PIX_FMT_YUVJ420P,
+        width,
+        height,
+        opened.choice.pixelFormat,
+        SWS_BILINEAR,
+      );
       this.src = new Frame();
       this.src.alloc();
-      this.src.format = AV_PIX_FMT_YUV420P;
+      this.src.format = AV_PIX_FMT_YUVJ420P;
       this.src.width = width;
       this.src.height = height;
       check(this.src.getBuffer(0), path, 'allocating a frame');
@@ -339,17 +374,28 @@ export class ClipWriter {
     if (this.closed) throw new Error(`${this.path}: write() after close()`);
     const { width, height } = this.opts;
     if (frame.width !== width || frame.height !== height)
-      throw new RangeError(`${this.path}: a ${frame.width}×${frame.height} frame in a ${width}×${height} file`);
+      throw new RangeError(
+        `${this.path}: a ${frame.width}×${frame.height} frame in a ${width}×${height} file`,
+      );
     const need = i420Size(width, height);
-    if (frame.data.length < need) throw new RangeError(`${this.path}: the frame has ${frame.data.length} bytes, ${need} needed`);
+    if (frame.data.length < need)
+      throw new RangeError(`${this.path}: the frame has ${frame.data.length} bytes, ${need} needed`);
     const t = performance.now();
     const target = this.src ?? this.frame;
     check(target.makeWritable(), this.path, 'making the frame writable');
     const src = frame.data.subarray(0, need);
-    check(target.fromBuffer(Buffer.from(src.buffer, src.byteOffset, src.byteLength)), this.path, 'copying the frame in');
+    check(
+      target.fromBuffer(Buffer.from(src.buffer, src.byteOffset, src.byteLength)),
+      this.path,
+      'copying the frame in',
+    );
     if (this.sws && this.src) {
       check(this.frame.makeWritable(), this.path, 'making the frame writable');
-      check(this.sws.scaleFrameSync(this.frame, this.src), this.path, 'converting to the encoder pixel format');
+      check(
+        this.sws.scaleFrameSync(this.frame, this.src),
+        this.path,
+        'converting to the encoder pixel format',
+      );
     }
     this.t0 ??= frame.timestampMs;
     const ms = frame.timestampMs - this.t0;

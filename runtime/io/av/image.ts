@@ -78,7 +78,9 @@ function encodeOnce(
 function checkFrame(frame: VideoFrame, what: string): void {
   const need = i420Size(frame.width, frame.height);
   if (frame.width < 2 || frame.height < 2 || frame.width % 2 || frame.height % 2 || frame.data.length < need)
-    throw new RangeError(`${what}: a ${frame.width}×${frame.height} I420 frame with ${frame.data.length} bytes is not valid`);
+    throw new RangeError(
+      `${what}: a ${frame.width}×${frame.height} I420 frame with ${frame.data.length} bytes is not valid`,
+    );
 }
 
 /**
@@ -124,8 +126,14 @@ export function encodePng(frame: VideoFrame, text?: Record<string, string>): Buf
 }
 
 /** RGBA bytes → PNG (for images that are not video frames: masks, thumbnails with alpha). */
-export function encodePngRgba(rgba: Uint8Array, width: number, height: number, text?: Record<string, string>): Buffer {
-  if (rgba.length < width * height * 4) throw new RangeError(`PNG: ${width}×${height} RGBA needs ${width * height * 4} bytes`);
+export function encodePngRgba(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  text?: Record<string, string>,
+): Buffer {
+  if (rgba.length < width * height * 4)
+    throw new RangeError(`PNG: ${width}×${height} RGBA needs ${width * height * 4} bytes`);
   const png = encodeOnce(AV_CODEC_ID_PNG, AV_PIX_FMT_RGBA, width, height, rgba, () => {}, 'PNG');
   return text && Object.keys(text).length ? addPngText(png, text) : png;
 }
@@ -206,9 +214,14 @@ export function addPngText(png: Buffer, text: Record<string, string>): Buffer {
   const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
   const chunks: Buffer[] = [];
   for (const [key, value] of Object.entries(text)) {
-    if (!/^[\x20-\x7e]{1,79}$/.test(key)) throw new RangeError(`PNG text keyword "${key.slice(0, 80)}" is not 1–79 printable characters`);
+    if (!/^[\x20-\x7e]{1,79}$/.test(key))
+      throw new RangeError(`PNG text keyword "${key.slice(0, 80)}" is not 1–79 printable characters`);
     // keyword \0, compression flag 0, method 0, language tag "" \0, translated keyword "" \0, text (UTF-8)
-    const body = Buffer.concat([Buffer.from(key, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]);
+    const body = Buffer.concat([
+      Buffer.from(key, 'latin1'),
+      Buffer.from([0, 0, 0, 0, 0]),
+      Buffer.from(value, 'utf8'),
+    ]);
     chunks.push(chunk('iTXt', body));
   }
   return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
@@ -219,7 +232,7 @@ export function readPngText(png: Uint8Array): Record<string, string> {
   const b = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
   if (b.length < 8 || b.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG file');
   const out: Record<string, string> = {};
-  for (let at = 8; at + 12 <= b.length; ) {
+  for (let at = 8; at + 12 <= b.length;) {
     const len = b.readUInt32BE(at);
     const type = b.toString('latin1', at + 4, at + 8);
     const body = b.subarray(at + 8, at + 8 + len);

@@ -11,7 +11,7 @@ import {
   AV_PIX_FMT_RGB24,
   AV_PIX_FMT_RGBA,
   AV_PIX_FMT_UYVY422,
-  AV_PIX_FMT_YUV420P,
+  AV_PIX_FMT_YUVJ420P,
   SWS_BILINEAR,
   type AVPixelFormat,
 } from 'node-av/constants';
@@ -21,8 +21,13 @@ import { ffmpegMessage } from './ffmpeg';
 /** The packed and planar layouts the runtime converts between. */
 export type PixelLayout = 'i420' | 'rgba' | 'bgra' | 'rgb24' | 'nv12' | 'uyvy';
 
+/**
+ * Patchbay's I420 is BT.601 **full range** (nodes/core/pixels.ts, the test pattern), which is
+ * swscale's yuvj420p: so decoded video (usually limited range) is expanded on the way in, and RGB
+ * conversions match the JS ones.
+ */
 const FORMATS: Record<PixelLayout, AVPixelFormat> = {
-  i420: AV_PIX_FMT_YUV420P,
+  i420: AV_PIX_FMT_YUVJ420P,
   rgba: AV_PIX_FMT_RGBA,
   bgra: AV_PIX_FMT_BGRA,
   rgb24: AV_PIX_FMT_RGB24,
@@ -70,7 +75,12 @@ function planes(
   strides: readonly number[],
 ): Buffer[] {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const heights = layout === 'i420' ? [height, height >> 1, height >> 1] : layout === 'nv12' ? [height, height >> 1] : [height];
+  const heights =
+    layout === 'i420'
+      ? [height, height >> 1, height >> 1]
+      : layout === 'nv12'
+        ? [height, height >> 1]
+        : [height];
   const out: Buffer[] = [];
   let at = 0;
   for (let i = 0; i < heights.length; i++) {
@@ -102,7 +112,11 @@ export class Swscale {
   private dst: Frame | null = null;
   private dstKey = '';
 
-  private context(slot: 'cached' | 'frameCtx', key: string, make: () => SoftwareScaleContext): SoftwareScaleContext {
+  private context(
+    slot: 'cached' | 'frameCtx',
+    key: string,
+    make: () => SoftwareScaleContext,
+  ): SoftwareScaleContext {
     const c = this[slot];
     if (c && c.key === key) return c.sws;
     c?.sws.freeContext();
@@ -159,7 +173,7 @@ export class Swscale {
     const key = `${fmt}:${src.width}x${src.height}>i420:${w}x${h}`;
     const sws = this.context('frameCtx', key, () => {
       const s = new SoftwareScaleContext();
-      s.getContext(src.width, src.height, fmt, w, h, AV_PIX_FMT_YUV420P, SWS_BILINEAR);
+      s.getContext(src.width, src.height, fmt, w, h, AV_PIX_FMT_YUVJ420P, SWS_BILINEAR);
       return s;
     });
     const dkey = `${w}x${h}`;
@@ -167,7 +181,7 @@ export class Swscale {
       this.dst?.free();
       const f = new Frame();
       f.alloc();
-      f.format = AV_PIX_FMT_YUV420P;
+      f.format = AV_PIX_FMT_YUVJ420P;
       f.width = w;
       f.height = h;
       const r = f.getBuffer(0);
@@ -178,7 +192,13 @@ export class Swscale {
     const ret = sws.scaleFrameSync(this.dst, src);
     if (ret < 0) throw new Error(`swscale ${key} failed: ${ffmpegMessage(ret)}`);
     const buf = this.dst.toBuffer();
-    return { width: w, height: h, data: new Uint8Array(buf.buffer, buf.byteOffset, i420Size(w, h)), timestampMs, seq };
+    return {
+      width: w,
+      height: h,
+      data: new Uint8Array(buf.buffer, buf.byteOffset, i420Size(w, h)),
+      timestampMs,
+      seq,
+    };
   }
 
   /** A decoded FFmpeg frame (any software pixel format) → a tightly packed image of `layout`, same size. */
@@ -193,7 +213,14 @@ export class Swscale {
     });
     const out = Buffer.alloc(layoutSize(layout, width, height));
     const strides = tightStrides(layout, width);
-    const ret = sws.scaleSync(src.data ?? [], src.linesize, 0, height, planes(layout, out, width, height, strides), strides);
+    const ret = sws.scaleSync(
+      src.data ?? [],
+      src.linesize,
+      0,
+      height,
+      planes(layout, out, width, height, strides),
+      strides,
+    );
     if (ret < 0) throw new Error(`swscale ${key} failed: ${ffmpegMessage(ret)}`);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
