@@ -1,4 +1,5 @@
 import { i420Planes, i420Size, type VideoFrame } from '../../nodes';
+import { Swscale, type PixelLayout } from './av/scale';
 
 /**
  * Pixel layouts other tools use ↔ Patchbay's I420 (BT.601 full range, the same matrix as
@@ -174,5 +175,57 @@ export function nv12ToI420(src: Uint8Array, width: number, height: number, strid
       out[p.v + y * cw + x] = src[uv + y * stride + 2 * x + 1]!;
     }
   }
+  return out;
+}
+
+// --- swscale, what NDI and Spout use per frame ---------------------------------------------------
+// The loops above stay as the reference (tests, `npm run bench io` measures both in one run):
+// swscale does BGRA → I420 about 4× and I420 → RGBA about 10× faster at 720p.
+
+const scalers = new Map<string, Swscale>();
+/** One Swscale per conversion kind, so NDI receive and send do not thrash one cached context. */
+function scaler(kind: string): Swscale {
+  let s = scalers.get(kind);
+  if (!s) {
+    s = new Swscale();
+    scalers.set(kind, s);
+  }
+  return s;
+}
+
+/** A received image (UYVY, BGRA/RGBA, NV12) with a line stride → tight I420 of even size, on swscale. */
+export function toI420(
+  layout: Exclude<PixelLayout, 'i420' | 'rgb24'>,
+  src: Uint8Array,
+  width: number,
+  height: number,
+  stride?: number,
+): Uint8Array {
+  const [w, h] = evenDims(width, height, `${layout} → I420`);
+  const bpp = layout === 'uyvy' ? 2 : layout === 'nv12' ? 1 : 4;
+  const s = stride ?? width * bpp;
+  const need = layout === 'nv12' ? s * height + s * (height >> 1) : s * (height - 1) + width * bpp;
+  checkLength(src, need, `${layout} → I420`);
+  const strides = layout === 'nv12' ? [s, s] : [s];
+  // NV12's chroma plane starts after `height` luma rows, not `h`: pass it as its own view.
+  const input = layout === 'nv12' && h !== height ? nv12Even(src, s, height, h) : src;
+  return scaler(`${layout}>i420`).convert(layout, input, w, h, 'i420', { srcStrides: strides });
+}
+
+function nv12Even(src: Uint8Array, stride: number, height: number, h: number): Uint8Array {
+  const out = new Uint8Array(stride * h + stride * (h >> 1));
+  out.set(src.subarray(0, stride * h));
+  out.set(src.subarray(stride * height, stride * height + stride * (h >> 1)), stride * h);
+  return out;
+}
+
+/** I420 → UYVY / BGRA / RGBA (alpha 255) on swscale; writes into `out` when given. */
+export function fromI420(frame: VideoFrame, layout: 'uyvy' | 'bgra' | 'rgba', out?: Uint8Array): Uint8Array {
+  const { width: w, height: h, data } = frame;
+  checkLength(data, i420Size(w, h), `I420 → ${layout}`);
+  const res = scaler(`i420>${layout}`).convert('i420', data, w, h, layout);
+  if (!out) return res;
+  checkLength(out, res.length, `I420 → ${layout} (output buffer)`);
+  out.set(res);
   return out;
 }

@@ -40,7 +40,16 @@ export { Swscale, layoutSize } from './av/scale';
 export type { PixelLayout } from './av/scale';
 export { makeTestMedia, makeClip, dxt1 } from './test-media';
 export type { TestMedia, TestMediaOptions, ClipOptions } from './test-media';
-export { i420ToUyvy, uyvyToI420, packedToI420, i420ToPacked, nv12ToI420, stridedI420ToI420 } from './convert';
+export {
+  i420ToUyvy,
+  uyvyToI420,
+  packedToI420,
+  i420ToPacked,
+  nv12ToI420,
+  stridedI420ToI420,
+  toI420,
+  fromI420,
+} from './convert';
 export type { PackedOrder } from './convert';
 export { loadNdi, NdiSink, NdiSource, findNdiSources, matchNdiSource } from './ndi';
 export type { NdiLib, NdiLoadOptions, NdiSinkOptions, NdiSourceInfo, NdiSourceOptions } from './ndi';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStamp, testPatternFrame, type VideoFrame } from '../../../nodes';
 import { NDI_INSTALL_HINT, probeNdi, realProbeEnv } from '../../host';
 import { realClock } from '../../clock';
-import { i420ToPacked, packedToI420 } from '../convert';
+import { i420ToPacked, toI420 } from '../convert';
 import { IoUnavailableError } from '../types';
 import { FOURCC, loadNdi, type NdiLib } from './binding';
 import { findNdiSources, matchNdiSource, NdiSink, NdiSource } from './ndi';
@@ -179,7 +179,7 @@ describe.skipIf(!compiler)('NDI binding (stand-in library)', () => {
     await until(() => got.length === 1);
     expect(decodeStamp(got[0]!)?.seq).toBe(7);
     // The padded rows were read at their stride: the same bytes as converting the tight image.
-    expect(Buffer.from(got[0]!.data).equals(Buffer.from(packedToI420(bgra, 64, 48, 'bgra')))).toBe(true);
+    expect(Buffer.from(got[0]!.data).equals(Buffer.from(toI420('bgra', bgra, 64, 48)))).toBe(true);
     expect(source.counters()).toMatchObject({ frames: 1, dropped: 1 });
     expect(source.status().message).toMatch(/pixel format "1111" is not supported/);
     await source.stop();

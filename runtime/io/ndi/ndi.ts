@@ -1,6 +1,6 @@
 import type { VideoFrame } from '../../../nodes';
 import type { Clock } from '../../clock';
-import { i420ToUyvy, nv12ToI420, packedToI420, stridedI420ToI420, uyvyToI420 } from '../convert';
+import { fromI420, stridedI420ToI420, toI420 } from '../convert';
 import type { AdapterCounters, AdapterStatus, VideoSinkAdapter, VideoSourceAdapter } from '../types';
 import {
   FOURCC,
@@ -67,21 +67,21 @@ export function ndiFrameToI420(
   switch (cc) {
     case FOURCC.UYVY:
     case FOURCC.UYVA: // UYVA: a UYVY plane followed by alpha; the alpha is not used
-      data = uyvyToI420(view(stride * h), w, h, stride);
+      data = toI420('uyvy', view(stride * h), w, h, stride);
       break;
     case FOURCC.BGRA:
     case FOURCC.BGRX:
-      data = packedToI420(view(stride * h), w, h, 'bgra', stride);
+      data = toI420('bgra', view(stride * h), w, h, stride);
       break;
     case FOURCC.RGBA:
     case FOURCC.RGBX:
-      data = packedToI420(view(stride * h), w, h, 'rgba', stride);
+      data = toI420('rgba', view(stride * h), w, h, stride);
       break;
     case FOURCC.I420:
       data = stridedI420ToI420(view(stride * h + 2 * (stride >> 1) * (h >> 1)), w, h, stride);
       break;
     case FOURCC.NV12:
-      data = nv12ToI420(view(stride * h + stride * (h >> 1)), w, h, stride);
+      data = toI420('nv12', view(stride * h + stride * (h >> 1)), w, h, stride);
       break;
     default: {
       const text = String.fromCharCode(cc & 0xff, (cc >>> 8) & 0xff, (cc >>> 16) & 0xff, (cc >>> 24) & 0xff);
@@ -244,7 +244,7 @@ export class NdiSink implements VideoSinkAdapter {
     try {
       const need = frame.width * frame.height * 2;
       if (this.buf.length !== need) this.buf = new Uint8Array(need);
-      i420ToUyvy(frame, this.buf);
+      fromI420(frame, 'uyvy', this.buf);
       const fps = this.opts.fps ?? 30;
       this.lib.sendVideo(this.sender, {
         xres: frame.width,

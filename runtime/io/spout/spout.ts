@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { VideoFrame } from '../../../nodes';
 import type { Clock } from '../../clock';
 import { SPOUT_INSTALL_HINT } from '../../host';
-import { i420ToPacked, packedToI420 } from '../convert';
+import { fromI420, toI420 } from '../convert';
 import {
   IoUnavailableError,
   type AdapterCounters,
@@ -170,7 +170,7 @@ export class SpoutSink implements VideoSinkAdapter {
     try {
       const need = frame.width * frame.height * 4;
       if (this.rgba.length !== need) this.rgba = new Uint8Array(need);
-      i420ToPacked(frame, 'rgba', this.rgba);
+      fromI420(frame, 'rgba', this.rgba);
       if (!this.api.sendImage(this.rgba, frame.width, frame.height, GL_RGBA, false)) {
         this.count.dropped++;
         this.state = { state: 'running', message: 'Spout refused a frame (SendImage returned false)' };
@@ -267,7 +267,7 @@ export class SpoutSource implements VideoSourceAdapter {
         return;
       }
       if (!api.isFrameNew() || this.width < 2 || this.height < 2) return;
-      const data = packedToI420(this.rgba, this.width, this.height, 'rgba');
+      const data = toI420('rgba', this.rgba, this.width, this.height);
       this.count.frames++;
       this.state = { state: 'running' };
       onFrame({
