@@ -2,14 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { decodeStamp, i420ToRgba, testPatternFrame } from '../../nodes';
 import { fromI420, i420ToPacked, i420ToUyvy, nv12ToI420, packedToI420, toI420, uyvyToI420 } from './convert';
 
-/** Largest difference between two byte arrays of one length. */
-function maxDiff(a: Uint8Array, b: Uint8Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 /** Mean absolute difference. */
 function meanDiff(a: Uint8Array, b: Uint8Array): number {
   let s = 0;
