@@ -59,10 +59,10 @@ async function api<T = Record<string, unknown>>(
   return JSON.parse(text) as T;
 }
 
-async function download(p: Product, path: string): Promise<Buffer> {
+async function download(p: Product, path: string, type = 'video/webm'): Promise<Buffer> {
   const res = await fetch(`${p.url}${path}`);
   if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
-  expect(res.headers.get('content-type')).toBe('video/webm');
+  expect(res.headers.get('content-type')).toBe(type);
   return Buffer.from(await res.arrayBuffer());
 }
 
@@ -219,6 +219,35 @@ describe.skipIf(!haveChromium)('recordings and video files (product + Chromium)'
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 0-99/${bytes.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(0, 100))).toBe(true);
+    await api(p, 'POST', '/api/v1/session/stop');
+  });
+
+  it('an MP4 (H.264) recording, listed with its patch and downloaded, plays in Chromium with its duration and every frame', async () => {
+    const p = await startProduct(join(tmp, 'data-mp4'));
+    await api(p, 'POST', '/api/v1/session/start', {
+      patch: patch({ source_mode: 'test_pattern', width: 320, height: 240, fps: 30 }),
+    });
+    await api(p, 'POST', '/api/v1/recordings/headless/start', { format: 'mp4', filename: 'take' });
+    await new Promise((r) => setTimeout(r, 2000));
+    const stop = await api<{ file: string; frames: number; duration_ms: number }>(
+      p,
+      'POST',
+      '/api/v1/recordings/headless/stop',
+    );
+    console.log(`[e2e] recorded ${stop.file}: ${stop.frames} frames, ${stop.duration_ms.toFixed(1)} ms`);
+    expect(stop.file).toMatch(/^take-.*\.mp4$/);
+    const list = await api<{
+      recordings: { name: string; url: string; codec: string; has_patch: boolean }[];
+    }>(p, 'GET', '/api/v1/recordings');
+    const row = list.recordings.find((r) => r.name === stop.file)!;
+    expect(row).toMatchObject({ codec: 'h264', has_patch: true });
+    const bytes = await download(p, row.url, 'video/mp4');
+    const played = await playInChromium('take.mp4', bytes, 1);
+    console.log(`[e2e] Chromium (mp4): ${JSON.stringify(played)}`);
+    expect(played.error).toBeNull();
+    expect(played).toMatchObject({ width: 320, height: 240 });
+    expect(Math.abs(played.duration - stop.duration_ms / 1000)).toBeLessThanOrEqual(FRAME_S);
+    expect(played.totalVideoFrames).toBe(stop.frames);
     await api(p, 'POST', '/api/v1/session/stop');
   });
 

@@ -34,6 +34,7 @@ import {
 } from 'node-av/constants';
 import { SoftwareScaleContext } from 'node-av/lib';
 import { i420Size, type VideoFrame } from '../../../nodes';
+import { probeClip } from './clip-reader';
 import { check, ffmpegMessage, MediaFileError, quietFfmpeg } from './ffmpeg';
 
 /** The file kinds a Record node writes. */
@@ -294,7 +295,7 @@ export class ClipWriter {
       ctx.framerate = new Rational(Math.round(fps * 1000), 1000);
       // A keyframe every 2 s by default: seekable, and a cut-off file still decodes.
       ctx.gopSize = opts.keyframeInterval ?? Math.max(1, Math.round(fps * 2));
-      ctx.threadCount = 2;
+      ctx.threadCount = width * height > 640 * 480 ? 2 : 1; // small frames: thread hand-offs cost more than they save
       if (choice.bitrate) {
         const bps = BigInt((opts.bitrateKbps ?? 4000) * 1000);
         ctx.bitRate = bps;
@@ -429,7 +430,15 @@ export class ClipWriter {
     }
     const fps = this.opts.fps ?? 30;
     const last = this.times.length ? this.times[this.times.length - 1]! : 0;
-    const durationMs = this.written ? ((last + lastSpacing(this.times, TB / fps)) * 1000) / TB : 0;
+    let durationMs = this.written ? ((last + lastSpacing(this.times, TB / fps)) * 1000) / TB : 0;
+    // What players will say is what the muxer wrote (an encoder may set its own last-packet
+    // length, and B-frames shift MP4 edit lists): report the file's own duration when it has one.
+    try {
+      const written = probeClip(this.path).durationMs;
+      if (written > 0) durationMs = written;
+    } catch {
+      // keep the computed figure
+    }
     return {
       path: this.path,
       container: this.container,
