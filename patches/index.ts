@@ -44,6 +44,7 @@ export {
   camelToSnake,
   detectImportKind,
   importDocument,
+  patchFromPipelines,
 } from './convert';
 export type {
   LayoutEdge,
@@ -55,4 +56,5 @@ export type {
   ImportResult,
   ImportKind,
   ImportDocumentResult,
+  PipelinePatchOptions,
 } from './convert';

@@ -1,6 +1,7 @@
 import type { HostCapabilities, PipelineInfo, VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { CompileError, Plan } from '../compile/types';
+import type { Clock } from '../clock';
 import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
 
 /**
@@ -9,12 +10,8 @@ import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
  * and tests drive it directly.
  */
 
-/** A clock in milliseconds. `realClock` reads performance.now; tests and `--clock fixed` inject their own. */
-export interface Clock {
-  now(): number;
-  /** Schedules `fn` after `ms` on this clock; returns a cancel function. */
-  setTimeout(fn: () => void, ms: number): () => void;
-}
+/** The clock lives in runtime/clock (below the engine); re-exported for the engine's callers. */
+export type { Clock } from '../clock';
 
 export interface SessionOptions {
   patch: Patch;

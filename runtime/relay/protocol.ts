@@ -1,4 +1,4 @@
-import { JsonInputError, isJsonObject, parseUntrustedJson } from '../server/json';
+import { JsonInputError, isJsonObject, parseUntrustedJson } from '../json';
 
 /**
  * The cloud relay's WebSocket protocol (SCOPE-COMPAT.md "Cloud relay"): JSON messages with a

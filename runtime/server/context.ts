@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HostProbe } from '../host';
 import type { PeerFactory } from './deps';
-import { JsonInputError, isJsonObject, parseUntrustedJson } from './json';
+import { JsonInputError, isJsonObject, parseUntrustedJson } from '../json';
 import type { PipelineLoader } from './pipeline-state';
 import type { SessionManager } from './sessions';
 

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '../protocol';
 import { HttpError, type ServerContext } from './context';
-import { isJsonObject, parseUntrustedJson } from './json';
+import { isJsonObject, parseUntrustedJson } from '../json';
 import { validatedPatch } from './routes/patch-input';
 import { tokenMatches } from './security';
 import type { RuntimeEntry } from './sessions';

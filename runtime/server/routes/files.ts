@@ -8,7 +8,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { serializePatch } from '../../../patches';
 import { HttpError, type ServerContext } from '../context';
-import { parseUntrustedJson, JsonInputError } from '../json';
+import { parseUntrustedJson, JsonInputError } from '../../json';
 import { validatedPatch } from './patch-input';
 
 const MEDIA_TYPES: Record<string, { mime: string; kind: 'image' | 'video' | 'audio' }> = {

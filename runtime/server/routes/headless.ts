@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import jpeg from 'jpeg-js';
 import { i420ToRgba, type VideoFrame } from '../../../nodes';
 import { HttpError, jsonBody, type ServerContext } from '../context';
-import { isJsonObject } from '../json';
-import { patchFromPipelines } from '../patch-build';
+import { isJsonObject } from '../../json';
+import { patchFromPipelines } from '../../../patches';
 import { patchFromRequest } from './patch-input';
 
 /** Scope names the single headless session "headless" (recordings use that id). */

@@ -14,7 +14,7 @@ import {
 } from '../../../nodes';
 import { isBuiltinModel, modelsStatus, pipelineAvailability, prepareModel } from '../../pipelines';
 import { HttpError, jsonBody, type ServerContext } from '../context';
-import { isJsonObject } from '../json';
+import { isJsonObject } from '../../json';
 import { resolveUserPipeline, userModels } from '../models';
 import type { PipelineRequest } from '../pipeline-state';
 

@@ -3,11 +3,11 @@
  * and DELETE. The offer decides which runtime the media attaches to (see README "Sessions").
  */
 import type { FastifyInstance } from 'fastify';
-import type { Patch } from '../../../patches';
+import { patchFromPipelines, type Patch } from '../../../patches';
 import { HttpError, jsonBody, type ServerContext } from '../context';
 import type { IceCandidateInit } from '../deps';
-import { isJsonObject } from '../json';
-import { offerIsTextMode, patchFromPipelines, sdpProblem } from '../patch-build';
+import { isJsonObject } from '../../json';
+import { offerIsTextMode, sdpProblem } from '../sdp-offer';
 import { pipelineIdsOf, type RuntimeEntry } from '../sessions';
 import { patchFromRequest } from './patch-input';
 
