@@ -9,6 +9,7 @@ import type { Controls, EngineContext, NodeRuntime } from './context';
 import { TimelineRuntime, VaceRuntime } from './controls';
 import { FramePool, type FrameHandle } from './frame-pool';
 import { metrics } from './metrics';
+import { FramePorts } from './ports';
 import { CameraRuntime, OutputRuntime, PipelineRuntime, PlaceholderRuntime } from './node-runtimes';
 import { createIoRuntime, OutputIoRuntime, RecordRuntime, recordingsDirFor } from './io-runtimes';
 import { prewarmWorker } from './worker-host';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   /** Most frame slots alive at once (default 64). */
   maxSlots?: number;
   log: (line: string) => void;
+  /** Where frames leave the engine; the session passes its own so consumers outlive the engine. */
+  ports?: FramePorts;
   emit: <K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]) => void;
 }
 
@@ -76,8 +79,8 @@ export class Engine implements EngineContext {
   private routes = new Map<string, Route[]>();
   private outputTrack = new Map<string, number>();
   private inputNode = new Map<number, string>();
-  private readonly outputListeners = new Set<(index: number, frame: VideoFrame) => void>();
-  private readonly sinkListeners = new Set<(node: string, frame: VideoFrame) => void>();
+  /** Output and sink frames leave here (the session's ports, or the engine's own). */
+  readonly ports: FramePorts;
   private readonly channelPrompts = new Map<string, { control: PromptControl; at: number }>();
   private readonly channelVace = new Map<string, Partial<VaceControl> & { enabled?: boolean }>();
   private cancelStats: (() => void) | null = null;
@@ -98,6 +101,7 @@ export class Engine implements EngineContext {
     this.processorModule = options.processorModule;
     if (this.fixed && !(this.clock instanceof ManualClock))
       throw new Error('fixed clock mode needs a ManualClock');
+    this.ports = options.ports ?? new FramePorts(options.log);
     this.pool = new FramePool({ maxSlots: options.maxSlots ?? 64 });
     metrics.addPool(this.pool);
   }
@@ -234,14 +238,12 @@ export class Engine implements EngineContext {
   }
 
   onOutputFrame(cb: (index: number, frame: VideoFrame) => void): () => void {
-    this.outputListeners.add(cb);
-    return () => this.outputListeners.delete(cb);
+    return this.ports.onOutput(cb);
   }
 
   /** Every frame reaching an Output or Record node (recorders, NDI/Spout senders). */
   onSinkFrame(cb: (node: string, frame: VideoFrame) => void): () => void {
-    this.sinkListeners.add(cb);
-    return () => this.sinkListeners.delete(cb);
+    return this.ports.onSink(cb);
   }
 
   latestFrame(outputId?: string): VideoFrame | null {
@@ -272,8 +274,8 @@ export class Engine implements EngineContext {
       const all = [...this.nodes.values()];
       this.nodes.clear();
       await Promise.all(all.map((rt) => rt.stop()));
-      this.outputListeners.clear();
-      this.sinkListeners.clear();
+      // Ports the session passed in outlive this engine; only our own are dropped.
+      if (!this.options.ports) this.ports.clear();
       metrics.removePool(this.pool);
       this.pool.clear();
     })();
@@ -403,22 +405,12 @@ export class Engine implements EngineContext {
 
   private deliverOutput(id: string, frame: VideoFrame): void {
     const index = this.outputTrack.get(id);
-    if (index !== undefined) for (const cb of this.outputListeners) this.guard(id, () => cb(index, frame));
+    if (index !== undefined) this.ports.output(id, index, frame);
     this.deliverSink(id, frame);
   }
 
   private deliverSink(id: string, frame: VideoFrame): boolean {
-    for (const cb of this.sinkListeners) this.guard(id, () => cb(id, frame));
-    return this.sinkListeners.size > 0;
-  }
-
-  /** A consumer's bug (an encoder, a recorder) is logged; it never stops the frame flow. */
-  private guard(node: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.log(`[${node}] a frame consumer threw: ${(error as Error).message}`);
-    }
+    return this.ports.sink(id, frame);
   }
 
   private applyRouting(plan: Plan): void {

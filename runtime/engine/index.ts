@@ -5,6 +5,8 @@
 export type { Clock, EditResult, RuntimeSession, SessionEvents, SessionOptions } from './api';
 export { Engine } from './engine';
 export type { EngineOptions } from './engine';
+export { FramePorts } from './ports';
+export type { OutputConsumer, SinkConsumer } from './ports';
 export { FramePool } from './frame-pool';
 export type { FrameHandle, FramePoolOptions, FramePoolStats } from './frame-pool';
 export { DropOldestQueue } from './queue';

@@ -1,7 +1,9 @@
 /**
  * The server's live sessions: RuntimeSessions (WebRTC, headless, editor) and the WebRTC peers
- * attached to them. Owns the wiring between a peer and its session (frames both ways, the
- * "parameters" channel, Scope's notifications) and the teardown, so nothing outlives a session.
+ * attached to them. Owns the wiring between a peer and its session (frames both ways — frame
+ * path step 2 of 8 in CONTEXT.md: the peer's decoded frames into the session's input port, its
+ * output port straight to the peer — the "parameters" channel, Scope's notifications) and the
+ * teardown, so nothing outlives a session.
  */
 import { randomUUID } from 'node:crypto';
 import type { HostCapabilities, PipelineInfo } from '../../nodes';
@@ -171,6 +173,7 @@ export class SessionManager {
     this.peers.set(id, entry);
     runtime.peers.add(id);
 
+    // The frame path through the server: input port ← peer, output port → peer. Nothing between.
     peer.onInputFrame((index, frame) => session.pushInputFrame(index, frame));
     entry.unsubscribe.push(session.onOutputFrame((index, frame) => peer.sendFrame(index, frame)));
     peer.onData((message) => {

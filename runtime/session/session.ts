@@ -8,6 +8,7 @@ import { ManualClock, realClock, type Clock } from '../clock';
 import { compile, diff, type CompileError, type Plan } from '../compile';
 import {
   Engine,
+  FramePorts,
   metrics,
   type EditResult,
   type RuntimeSession,
@@ -114,8 +115,8 @@ class Session implements EngineSession {
   private pendingWaiters: (() => void)[] = [];
   private pendingParams: Record<string, unknown>[] = [];
   private readonly listeners = new Map<keyof SessionEvents, Set<Listener>>();
-  private readonly outputListeners = new Set<(index: number, frame: VideoFrame) => void>();
-  private readonly sinkListeners = new Set<(node: string, frame: VideoFrame) => void>();
+  /** The engine's output and sink ports; every engine this session starts delivers here. */
+  private readonly ports: FramePorts;
   private readonly latest = new Map<string, VideoFrame>();
   private readonly runClock: Clock;
   private readonly fixed: boolean;
@@ -132,6 +133,8 @@ class Session implements EngineSession {
         : new ManualClock(0)
       : (options.clock ?? realClock);
     this.log = options.log ?? (() => undefined);
+    this.ports = new FramePorts(this.log);
+    this.ports.onSink((node, frame) => this.latest.set(node, frame));
     this.currentPatch = options.patch;
     this.recompile();
     const services: SessionServices = {
@@ -267,16 +270,10 @@ class Session implements EngineSession {
       ...(this.options.processorModule ? { processorModule: this.options.processorModule } : {}),
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
+      ports: this.ports,
       emit: (event, payload) => this.emit(event, payload),
     });
     this.running = engine;
-    engine.onOutputFrame((index, frame) => {
-      for (const cb of this.outputListeners) this.guard('output frame', () => cb(index, frame));
-    });
-    engine.onSinkFrame((node, frame) => {
-      this.latest.set(node, frame);
-      for (const cb of this.sinkListeners) this.guard('sink frame', () => cb(node, frame));
-    });
     engine.start();
     for (const p of this.pendingParams.splice(0)) this.setParameters(p);
     let done = false;
@@ -337,13 +334,11 @@ class Session implements EngineSession {
   }
 
   onOutputFrame(cb: (index: number, frame: VideoFrame) => void): () => void {
-    this.outputListeners.add(cb);
-    return () => this.outputListeners.delete(cb);
+    return this.ports.onOutput(cb);
   }
 
   onSinkFrame(cb: (node: string, frame: VideoFrame) => void): () => void {
-    this.sinkListeners.add(cb);
-    return () => this.sinkListeners.delete(cb);
+    return this.ports.onSink(cb);
   }
 
   latestFrame(outputNodeId?: string): VideoFrame | null {
@@ -444,8 +439,7 @@ class Session implements EngineSession {
       await this.engineStopped;
       this.actor.stop();
       this.listeners.clear();
-      this.outputListeners.clear();
-      this.sinkListeners.clear();
+      this.ports.clear();
       this.latest.clear();
       metrics.sessionClosed();
     })();

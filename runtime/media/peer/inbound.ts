@@ -1,5 +1,5 @@
 /**
- * Inbound video, the first step of the frame path: RTP packets from the remote → VP8
+ * Inbound video, frame path step 1 of 8 (CONTEXT.md): RTP packets from the remote → VP8
  * depacketizer → decoder → a decoded I420 VideoFrame handed to `onInputFrame` callbacks (the
  * server passes it to the session's input port). Also asks the remote sender for keyframes (PLI)
  * and tells it its bandwidth (REMB), since decoding can only start or resume at a keyframe.

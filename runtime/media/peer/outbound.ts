@@ -1,5 +1,5 @@
 /**
- * Outbound video, the last step of the frame path: a VideoFrame from the session's output port
+ * Outbound video, frame path step 8 of 8 (CONTEXT.md): a VideoFrame from the session's output port
  * → VP8 encoder → RFC 7741 packetizer → RTP to the remote. Answers the remote's PLI/FIR with a
  * keyframe.
  */
