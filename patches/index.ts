@@ -56,3 +56,5 @@ export type {
   ImportKind,
   ImportDocumentResult,
 } from './convert';
+export { applyChanges, invertChanges, removeNodesChanges, PATCH_CHANGE_OPS } from './changes';
+export type { ApplyChangesResult, ChangeRefusal, PatchChange, PatchChangeOp } from './changes';
