@@ -56,5 +56,11 @@ export type {
   ImportKind,
   ImportDocumentResult,
 } from './convert';
-export { applyChanges, invertChanges, removeNodesChanges, PATCH_CHANGE_OPS } from './changes';
+export {
+  applyChanges,
+  invertChanges,
+  jsonSafeChanges,
+  removeNodesChanges,
+  PATCH_CHANGE_OPS,
+} from './changes';
 export type { ApplyChangesResult, ChangeRefusal, PatchChange, PatchChangeOp } from './changes';

@@ -99,3 +99,22 @@ export function removeNodesChanges(
     ...patch.nodes.filter((n) => ids.has(n.id)).map((n) => ({ op: 'node.remove' as const, id: n.id })),
   ];
 }
+
+/**
+ * The same changes in their JSON form: a merged key set to `undefined` (which removes it here,
+ * but vanishes in JSON) is moved to `unset`, so the runtime, fed the JSON text, does the same.
+ * The editor sends and keeps changes in this form.
+ */
+export function jsonSafeChanges(changes: readonly PatchChange[]): PatchChange[] {
+  return changes.map((c) => {
+    if (c.op !== 'node.params' && c.op !== 'node.ui' && c.op !== 'metadata') return c;
+    const values = c.op === 'node.params' ? c.params : c.op === 'node.ui' ? c.ui : c.metadata;
+    const gone = Object.keys(values).filter((k) => values[k] === undefined);
+    if (!gone.length) return c;
+    const kept = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    const unset = [...new Set([...(c.unset ?? []), ...gone])];
+    if (c.op === 'node.params') return { ...c, params: kept, unset };
+    if (c.op === 'node.ui') return { ...c, ui: kept, unset };
+    return { ...c, metadata: kept, unset };
+  });
+}

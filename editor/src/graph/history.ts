@@ -1,6 +1,7 @@
 import {
   applyChanges,
   invertChanges,
+  jsonSafeChanges,
   type ChangeRefusal,
   type Patch,
   type PatchChange,
@@ -73,10 +74,12 @@ export interface HistoryResult {
 export function commit(
   patch: Patch,
   history: History,
-  changes: PatchChange[],
+  edit: PatchChange[],
   opts: CommitOptions = {},
 ): HistoryResult {
-  if (changes.length === 0) return { patch, history, changes };
+  if (edit.length === 0) return { patch, history, changes: edit };
+  // Kept and sent in JSON form, so the runtime (which gets JSON) applies exactly these.
+  const changes = jsonSafeChanges(edit);
   const next = applyOrThrow(patch, changes);
   const inverse = invertChanges(patch, changes);
   const now = opts.now ?? Date.now();

@@ -1,6 +1,7 @@
 import { registry } from '../../../nodes';
-import { parsePatch, serializePatch, type Patch, type PortRef } from '../../../patches';
+import { applyChanges, parsePatch, serializePatch, type Patch, type PortRef } from '../../../patches';
 import type {
+  ChangeRefusal,
   CompileError,
   NodeStats,
   PatchChange,
@@ -79,6 +80,22 @@ export interface EditorState {
   cameraProblem: { message: string; nodes: string[] } | null;
   /** Whether Run was pressed (the user's intent, kept while the runtime reconnects). */
   wantRunning: boolean;
+  /**
+   * Edits the runtime refused since it last took the whole patch (newest last, at most 20):
+   * nothing of them runs. Cleared when a resent patch is applied.
+   */
+  refusedEdits: RefusedEdit[];
+}
+
+/** A change batch (or patch load) the runtime refused, as its ack said. */
+export interface RefusedEdit {
+  requestId: string;
+  /** The runtime revision the edit was made on, and the one the runtime stayed at. */
+  baseRevision: number | null;
+  revision: number;
+  error: string;
+  /** Each refused change with its reason and node/edge (index -1: the patch would not compile). */
+  refused: ChangeRefusal[];
 }
 
 type Listener = () => void;
@@ -141,6 +158,7 @@ export class EditorStore {
       connectHint: null,
       cameraProblem: null,
       wantRunning: false,
+      refusedEdits: [],
     };
   }
 
@@ -228,13 +246,38 @@ export class EditorStore {
         });
         return;
       case 'ack':
-        if (m.ok) return;
+        if (m.requestId.startsWith('c') || m.requestId.startsWith('l')) this.set({ revision: m.revision });
+        if (m.ok) {
+          if (m.requestId.startsWith('l') && this.state.refusedEdits.length) this.set({ refusedEdits: [] });
+          return;
+        }
+        if (m.requestId.startsWith('c') || m.requestId.startsWith('l'))
+          this.set({
+            refusedEdits: [
+              ...this.state.refusedEdits.slice(-19),
+              {
+                requestId: m.requestId,
+                baseRevision: m.baseRevision ?? null,
+                revision: m.revision,
+                error: m.error ?? '',
+                refused: m.refused ?? [],
+              },
+            ],
+          });
         // A refused change may have left the runtime's patch behind ours: resend the whole patch
         // (once; a refused load is a compile problem, which the diagnostics already show).
         if (m.requestId.startsWith('c')) this.sendLoad();
         if (m.error && isLive(this.state.runState))
           this.toast('error', `Runtime refused an edit: ${m.error}`);
         return;
+      case 'patch.changes': {
+        // Scope's data channel changed the runtime's patch: follow it (not an undo step). If it
+        // does not fit ours, ours is the document: send it whole.
+        const r = applyChanges(this.state.patch, m.changes);
+        if (r.refused.length) this.sendLoad();
+        else this.set({ patch: r.patch, revision: m.revision });
+        return;
+      }
       case 'pong':
         return;
     }
