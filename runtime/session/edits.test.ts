@@ -89,6 +89,7 @@ describe('session edits: one revision per applied batch, live params without the
     expect(live).toMatchObject({ ok: true, live: true, revision: rev + 1 });
     await frameWhere(s, (f) => luma(f) === 255);
     expect(s.patch().nodes.find((n) => n.id === 'fx')!.params.strength).toBe(1);
+    expect(s.plan()!.nodes.find((n) => n.id === 'fx')!.params.strength).toBe(1);
     // Moves, ui and metadata do not reach the compiler either.
     const move = await s.applyChanges([
       { op: 'node.move', id: 'fx', position: { x: 9, y: 9 } },
@@ -109,6 +110,7 @@ describe('session edits: one revision per applied batch, live params without the
     expect(insert.revision).toBe(rev + 3);
     expect(compileCalls()).toBe(before + 1);
     await frameWhere(s, (f) => luma(f) === Math.round(0.2 * 255));
+    expect(s.plan()!.nodes.find((n) => n.id === 'fx')!.params.strength).toBe(1);
 
     // A load param (seed) compiles too: the node restarts with it.
     const load = await s.applyChanges([{ op: 'node.params', id: 'fx2', params: { seed: 7 } }]);

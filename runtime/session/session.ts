@@ -109,6 +109,8 @@ class Session implements EngineSession {
   private compiled: Plan | null = null;
   /** Whether `compiled` is the plan of the current patch (false after a patch that does not compile). */
   private planCurrent = false;
+  /** The running plan with the live params applied since the engine last took a plan. */
+  private livePlan: Plan | null = null;
   private diags: CompileError[] = [];
   private running: Engine | null = null;
   private engineStopped: Promise<void> = Promise.resolve();
@@ -179,7 +181,7 @@ class Session implements EngineSession {
   }
 
   plan(): Plan | null {
-    return this.running?.currentPlan() ?? this.compiled;
+    return this.running ? (this.livePlan ?? this.running.currentPlan()) : this.compiled;
   }
 
   diagnostics(): CompileError[] {
@@ -239,7 +241,10 @@ class Session implements EngineSession {
     this.rev++;
     if (updates.length && this.compiled) this.compiled = withLiveParams(this.compiled, updates);
     const engine = this.running;
-    if (engine) for (const u of updates) engine.updateNode(u.node, u.params);
+    if (engine && updates.length) {
+      for (const u of updates) engine.updateNode(u.node, u.params);
+      this.livePlan = withLiveParams(this.livePlan ?? engine.currentPlan(), updates);
+    }
     this.emit('changes', { changes, revision: this.rev, origin });
     return { ok: true, errors: [], revision: this.rev, live: true };
   }
@@ -309,7 +314,11 @@ class Session implements EngineSession {
         if (engine) {
           const target = stabiliseTracks(engine.currentPlan(), next);
           const d = diff(engine.currentPlan(), target);
-          if (!d.empty) await engine.apply(target, d);
+          if (!d.empty) {
+            const applying = engine.apply(target, d);
+            this.livePlan = null; // the engine's plan is the new one (switched synchronously)
+            await applying;
+          }
         }
       } finally {
         for (const w of waiters) w();
@@ -333,6 +342,7 @@ class Session implements EngineSession {
       emit: (event, payload) => this.emit(event, payload),
     });
     this.running = engine;
+    this.livePlan = null;
     engine.onOutputFrame((index, frame) => {
       for (const cb of this.outputListeners) this.guard('output frame', () => cb(index, frame));
     });
