@@ -218,8 +218,10 @@ class Session implements EngineSession {
     const quiet = !this.pendingPlans.length && this.state() !== 'compiling';
     const live = quiet ? this.liveOnly(r.patch, applied) : null;
     if (live) return this.applyLive(r.patch, live, applied, origin);
+    const before = this.rev;
     return this.edit(r.patch, 'PATCH.CHANGE').then((res) => {
-      if (res.ok) this.emit('changes', { changes: applied, revision: res.revision, origin });
+      // Taken (an idle session takes a patch that does not compile, too): say so.
+      if (res.revision !== before) this.emit('changes', { changes: applied, revision: res.revision, origin });
       return res;
     });
   }
@@ -454,11 +456,16 @@ class Session implements EngineSession {
       if (rest.length) direct.push({ node, params: Object.fromEntries(rest) });
     }
     if (changes.length) {
-      const done = this.change(changes, 'parameters');
-      if (done instanceof Promise) void done;
-      else if (!done.ok)
+      const report = (done: EditResult): void => {
         for (const r of done.refused ?? [])
           this.log(`session ${this.id}: parameters not applied: ${r.reason}`);
+      };
+      const done = this.change(changes, 'parameters');
+      if (done instanceof Promise)
+        done.then(report, (error: unknown) =>
+          this.log(`session ${this.id}: parameters not applied: ${(error as Error).message}`),
+        );
+      else report(done);
     }
     if (!engine) {
       // Scope sends initial parameters before the stream runs: keep the rest for the start.
