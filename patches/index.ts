@@ -58,3 +58,11 @@ export type {
   ImportDocumentResult,
   PipelinePatchOptions,
 } from './convert';
+export {
+  applyChanges,
+  invertChanges,
+  jsonSafeChanges,
+  removeNodesChanges,
+  PATCH_CHANGE_OPS,
+} from './changes';
+export type { ApplyChangesResult, ChangeRefusal, PatchChange, PatchChangeOp } from './changes';

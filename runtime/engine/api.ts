@@ -2,7 +2,7 @@ import type { HostCapabilities, PipelineInfo, VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { CompileError, Plan } from '../compile/types';
 import type { Clock } from '../clock';
-import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
+import type { ChangeRefusal, NodeStats, PatchChange, SessionStateName } from '../protocol';
 
 /**
  * The engine's public surface: one RuntimeSession per running patch. The server wires WebRTC
@@ -38,9 +38,17 @@ export interface SessionOptions {
 
 export interface EditResult {
   ok: boolean;
-  /** Fatal compile errors when !ok; the running plan is kept unchanged. */
+  /** Why, when !ok (refusals as compile errors, or fatal compile errors); nothing changed. */
   errors: CompileError[];
+  /** The session's revision after the edit (unchanged when refused). */
   revision: number;
+  /**
+   * When !ok: each change that did not fit the patch (its index, reason, node or edge), or with
+   * index -1 the compile errors that refused the batch as a whole while the session runs.
+   */
+  refused?: ChangeRefusal[];
+  /** True when it applied without a compile (live params went straight to the running nodes). */
+  live?: boolean;
 }
 
 export interface SessionEvents {
@@ -51,6 +59,11 @@ export interface SessionEvents {
   timeline: { node: string; time: number; playing: boolean; entry: number | null };
   /** Scope's parameters_updated notification payload. */
   parameters: Record<string, unknown>;
+  /**
+   * An applied batch of patch changes and the revision it made. `origin: "parameters"`: they
+   * came from Scope's data channel (the editor's socket forwards these so the editor follows).
+   */
+  changes: { changes: PatchChange[]; revision: number; origin: 'edit' | 'parameters' };
 }
 
 export interface RuntimeSession {
@@ -62,7 +75,10 @@ export interface RuntimeSession {
   diagnostics(): CompileError[];
   /** Replaces the patch; live-reconfigures when running. */
   load(patch: Patch): Promise<EditResult>;
-  /** Applies edits; live-reconfigures when running. */
+  /**
+   * Applies edits (patches' applyChanges, all or nothing); live params need no compile, other
+   * edits compile and live-reconfigure when running. Refusals come back in `refused`.
+   */
   applyChanges(changes: PatchChange[]): Promise<EditResult>;
   start(): Promise<void>;
   stop(): Promise<void>;

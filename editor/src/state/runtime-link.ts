@@ -3,7 +3,7 @@
  * open, as change objects on each edit) and the run/stop/timeline commands; folds what the
  * runtime reports (session state, diagnostics, stats, node errors, timelines, acks) into the state.
  */
-import type { Patch } from '../../../patches';
+import { applyChanges, type Patch } from '../../../patches';
 import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '../../../runtime/protocol';
 import { RuntimeClient, type SocketLike } from '../runtime';
 import type { MediaSlice } from './media';
@@ -101,14 +101,41 @@ export class RuntimeLink {
           timelines: { ...state.timelines, [m.node]: { time: m.time, playing: m.playing, entry: m.entry } },
         });
         return;
-      case 'ack':
-        if (m.ok) return;
+      case 'ack': {
+        const edit = m.requestId.startsWith('c') || m.requestId.startsWith('l');
+        if (edit) core.set({ revision: m.revision });
+        if (m.ok) {
+          if (m.requestId.startsWith('l') && core.get().refusedEdits.length) core.set({ refusedEdits: [] });
+          return;
+        }
+        if (edit)
+          core.set({
+            refusedEdits: [
+              ...core.get().refusedEdits.slice(-19),
+              {
+                requestId: m.requestId,
+                baseRevision: m.baseRevision ?? null,
+                revision: m.revision,
+                error: m.error ?? '',
+                refused: m.refused ?? [],
+              },
+            ],
+          });
         // A refused change may have left the runtime's patch behind ours: resend the whole patch
         // (once; a refused load is a compile problem, which the diagnostics already show).
         if (m.requestId.startsWith('c')) this.sendLoad();
         if (m.error && isLive(core.get().runState))
           this.ui.toast('error', `Runtime refused an edit: ${m.error}`);
         return;
+      }
+      case 'patch.changes': {
+        // Scope's data channel changed the runtime's patch: follow it (not an undo step). If it
+        // does not fit ours, ours is the document: send it whole.
+        const r = applyChanges(core.get().patch, m.changes);
+        if (r.refused.length) this.sendLoad();
+        else core.set({ patch: r.patch, revision: m.revision });
+        return;
+      }
       case 'pong':
         return;
     }

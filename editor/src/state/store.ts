@@ -20,7 +20,7 @@ import type { EditorState, StoreCore, StoreOptions, Toast } from './types';
 import { UiSlice } from './ui';
 
 export { isLive } from './types';
-export type { EditorState, StoreOptions, TimelineState, Toast } from './types';
+export type { EditorState, RefusedEdit, StoreOptions, TimelineState, Toast } from './types';
 
 type Listener = () => void;
 
@@ -56,6 +56,7 @@ export class EditorStore {
       streams: {},
       cameraProblem: null,
       wantRunning: false,
+      refusedEdits: [],
       previewNode: null,
       toasts: [],
       connectHint: null,

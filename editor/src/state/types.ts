@@ -1,5 +1,5 @@
 import type { Patch } from '../../../patches';
-import type { CompileError, NodeStats, SessionStateName } from '../../../runtime/protocol';
+import type { ChangeRefusal, CompileError, NodeStats, SessionStateName } from '../../../runtime/protocol';
 import type { StorageLike } from '../files';
 import type { History } from '../graph';
 import type { ConnectionState, SocketLike } from '../runtime';
@@ -45,12 +45,28 @@ export interface EditorState {
   cameraProblem: { message: string; nodes: string[] } | null;
   /** Whether Run was pressed (the user's intent, kept while the runtime reconnects). */
   wantRunning: boolean;
+  /**
+   * Edits the runtime refused since it last took the whole patch (newest last, at most 20):
+   * nothing of them runs. Cleared when a resent patch is applied.
+   */
+  refusedEdits: RefusedEdit[];
   // ui
   /** Node id shown in the big preview panel (an Output), or null for the first one. */
   previewNode: string | null;
   toasts: Toast[];
   /** The refusal shown near the cursor after a failed connect. */
   connectHint: { text: string; x: number; y: number } | null;
+}
+
+/** A change batch (or patch load) the runtime refused, as its ack said. */
+export interface RefusedEdit {
+  requestId: string;
+  /** The runtime revision the edit was made on, and the one the runtime stayed at. */
+  baseRevision: number | null;
+  revision: number;
+  error: string;
+  /** Each refused change with its reason and node/edge (index -1: the patch would not compile). */
+  refused: ChangeRefusal[];
 }
 
 export interface StoreOptions {
