@@ -126,6 +126,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A rank-0 int64 constant (Range wants scalars). */
+  int0(value: number): string {
+    const name = `c${this.counter++}`;
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [], int64Data: [value] }));
+    return name;
+  }
+
   /** Adds a node; returns its output name. */
   op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
     const out = `t${this.counter++}_${opType.toLowerCase()}`;
