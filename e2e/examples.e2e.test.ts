@@ -43,6 +43,19 @@ beforeAll(async () => {
     { cwd: root, encoding: 'utf8' },
   );
   if (build.status !== 0) throw new Error(`editor build failed:\n${build.stdout}\n${build.stderr}`);
+  // The person clip the person-* examples play, written by the product's own script (e2e/ does
+  // not import runtime/). Their learned models are fetched through npm by the first one to run.
+  const clip = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      'runtime/io/person-clip.ts',
+      join(tmp, 'data', 'assets'),
+      '2',
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (clip.status !== 0) throw new Error(`person clip failed:\n${clip.stdout}\n${clip.stderr}`);
   runtime = await startRuntime({ editorDir: join(tmp, 'editor'), dataDir: join(tmp, 'data') });
   context = await launchChromium();
 }, 120_000);

@@ -201,8 +201,9 @@ export async function ensureLearnedSources(
       const got = sha256(data);
       if (got !== hash) throw new Error(`${spec}: ${path} has SHA-256 ${got}, expected ${hash}`);
       const file = join(dir, path.split('/').pop()!);
-      writeFileSync(`${file}.${process.pid}.tmp`, data);
-      renameSync(`${file}.${process.pid}.tmp`, file);
+      const tmpFile = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmpFile, data);
+      renameSync(tmpFile, file);
     }
     log(
       `patchbay: learned models ready (${((Date.now() - t0) / 1000).toFixed(1)} s): ${Object.keys(LEARNED_SOURCES).join(', ')}`,
