@@ -205,11 +205,7 @@ export class OnnxModel {
     const input = this.contract.input;
     const black = input.layout === 'I420' ? 0 : input.range[0];
     const dims = this.stateDims(width, height);
-    return new ort.Tensor(
-      'float32',
-      new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(black),
-      dims,
-    );
+    return new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(black), dims);
   }
 
   /**
