@@ -9,6 +9,7 @@ import {
   type PipelineAvailability,
   type PipelineInfo,
 } from '../../nodes';
+import { isLearnedPipeline, learnedModelsDir } from './learned/build';
 import { ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
 import { ModelContractError, readContract, sidecarPath, type ModelContract } from './onnx/contract';
 
@@ -133,6 +134,12 @@ export interface ModelStatus {
 export function modelsStatus(pipelineId: string, modelsDir: string = defaultModelsDir()): ModelStatus {
   if (isBuiltinModel(pipelineId)) {
     const path = join(builtinModelsDir(modelsDir), `${pipelineId}.onnx`);
+    const ready = existsSync(path);
+    return { downloaded: ready, progress: ready ? 100 : 0, available: true, generated: true, path };
+  }
+  if (isLearnedPipeline(pipelineId)) {
+    // Fetched through npm and converted on first use (runtime/pipelines/learned).
+    const path = join(learnedModelsDir(modelsDir), `${pipelineId}.onnx`);
     const ready = existsSync(path);
     return { downloaded: ready, progress: ready ? 100 : 0, available: true, generated: true, path };
   }

@@ -16,7 +16,8 @@ import { createSession } from '../../session';
 import type { CliCommand, CliIo } from '../main';
 import { validateFile } from './validate';
 
-const USAGE = 'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N]';
+const USAGE =
+  'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N] [--assets DIR]';
 
 export interface PlayOptions {
   file: string;
@@ -25,6 +26,8 @@ export interface PlayOptions {
   clock: 'real' | 'fixed';
   fps: number | null;
   every: number;
+  /** Where Camera nodes in video_file mode find their files (default ~/.patchbay/assets). */
+  assets: string | null;
 }
 
 /** Parses "10s", "500ms", "2m" or a plain number of seconds into milliseconds; null when invalid. */
@@ -38,7 +41,15 @@ export function parseDuration(text: string): number | null {
 
 /** Parses the command line; returns the options or the message to print. */
 export function parsePlayArgs(args: string[]): PlayOptions | { error: string } | { help: true } {
-  const o: PlayOptions = { file: '', durationMs: 10_000, out: null, clock: 'real', fps: null, every: 30 };
+  const o: PlayOptions = {
+    file: '',
+    durationMs: 10_000,
+    out: null,
+    clock: 'real',
+    fps: null,
+    every: 30,
+    assets: null,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): string | undefined => args[++i];
@@ -56,6 +67,12 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
         const v = value();
         if (!v) return { error: '--out takes a folder' };
         o.out = v;
+        break;
+      }
+      case '--assets': {
+        const v = value();
+        if (!v) return { error: '--assets takes a folder' };
+        o.assets = v;
         break;
       }
       case '--clock': {
@@ -133,7 +150,13 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   for (const id of substituted)
     io.out(`camera "${id}": no browser camera in headless play; using the test pattern`);
   const { capabilities } = await hostProbe();
-  const session = createSession({ patch, capabilities, clockMode: o.clock, log: (line) => io.err(line) });
+  const session = createSession({
+    patch,
+    capabilities,
+    clockMode: o.clock,
+    log: (line) => io.err(line),
+    ...(o.assets ? { assetsDir: o.assets } : {}),
+  });
   for (const e of session.diagnostics().filter((d) => !d.fatal))
     io.err(`warning: ${e.node ? `node "${e.node}": ` : ''}${e.message}`);
   session.on('node.error', (e) => io.err(`node "${e.node}": ${e.message}`));
