@@ -13,8 +13,16 @@ export interface SecurityPolicy {
   port: () => number;
   /** Extra host names accepted in `Host` (the bind address when it is not loopback, `--allow-host`). */
   allowHosts: readonly string[];
-  /** Extra exact origins accepted (`--allow-origin`), e.g. `https://my-vj-site.example`. */
+  /**
+   * Extra exact origins accepted (`--allow-origin`), e.g. `https://my-vj-site.example`. `null`
+   * (and `file://`) must be named here to be accepted: every sandboxed iframe sends `Origin: null`.
+   */
   allowOrigins: readonly string[];
+}
+
+/** Origins that do not name a site: file pages, sandboxed iframes, data: URLs, some redirects. */
+export function isOpaqueOrigin(origin: string): boolean {
+  return origin === 'null' || origin.startsWith('file:');
 }
 
 /** Splits a Host header into a lower-cased host name (IPv6 keeps its brackets) and a port. */
@@ -41,14 +49,16 @@ export function hostAllowed(hostHeader: string | undefined, policy: SecurityPoli
 }
 
 /**
- * True when a browser origin may use the API: `null` or `file://` (a page opened from a file), any loopback
- * origin on any port (Scope clients are served from other local ports), or one named in
- * `allowOrigins` exactly.
+ * True when a browser origin may use the API: any loopback origin on any port (Scope clients are
+ * served from other local ports), or one named in `allowOrigins` exactly. `null` and `file://`
+ * are refused unless `allowOrigins` names them (`--allow-origin null`): any website can send
+ * `Origin: null` from a sandboxed iframe, so accepting it hands the runtime to every page.
  */
 export function originAllowed(origin: string, policy: SecurityPolicy): boolean {
-  // Pages opened from a file: Chromium sends `null`, or `file://` when file access is widened.
-  if (origin === 'null' || origin === 'file://') return true;
   if (policy.allowOrigins.includes(origin)) return true;
+  // Chromium sends `null` for file pages and sandboxed iframes, `file://` when file access is widened.
+  // `--allow-origin null` stands for both.
+  if (isOpaqueOrigin(origin)) return policy.allowOrigins.includes('null');
   let url: URL;
   try {
     url = new URL(origin);
@@ -72,4 +82,39 @@ export function tokenMatches(presented: string | undefined | null, expected: str
   const a = Buffer.from(presented);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * True when a page that embeds the launch token may be served to this request: never to a
+ * request whose `Origin` is not allowed (checked before, for every request) or that the browser
+ * marks as `Sec-Fetch-Site: cross-site` (another site loading or framing the page). A user typing
+ * the address sends `none`; the editor's own links send `same-origin`.
+ */
+export function tokenPageAllowed(headers: Record<string, string | string[] | undefined>): boolean {
+  const site = headers['sec-fetch-site'];
+  return site !== 'cross-site';
+}
+
+/**
+ * A string from a client made safe for one log or terminal line: control characters (newlines,
+ * ANSI escapes, NUL) shown as `\xNN` / `\n`, cut to `max` characters.
+ *
+ * @example
+ * log(`refused Host "${printable(req.headers.host)}"`);
+ */
+export function printable(value: unknown, max = 200): string {
+  const s = typeof value === 'string' ? value : String(value ?? '');
+  // eslint-disable-next-line no-control-regex
+  const out = s.slice(0, max).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return s.length > max ? `${out}…` : out;
+}
+
+/** A request URL for a log line, with any `token=` query value replaced by `***`. */
+export function redactedUrl(url: string, max = 100): string {
+  return printable(url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1***'), max);
 }

@@ -10,6 +10,7 @@ import type { RuntimeSession } from '../engine/api';
 import type { EventSink } from '../events';
 import type { ServerPeer, SessionFactory } from './deps';
 import { SessionTrace, traceOfferFailed } from './lifecycle';
+import { ParameterGate } from './rate-limit';
 
 export type SessionKind = 'webrtc' | 'headless' | 'editor';
 
@@ -31,6 +32,10 @@ interface PeerEntry {
   unsubscribe: (() => void)[];
   closing: Promise<void> | null;
   trace: SessionTrace | null;
+  /** Rate limit and per-frame coalescing of the "parameters" channel. */
+  gate: ParameterGate;
+  /** Closes the session when the peer has not connected in time (cleared once it connects). */
+  connectTimer: ReturnType<typeof setTimeout> | null;
 }
 
 export interface SessionManagerDeps {
@@ -48,8 +53,19 @@ export interface SessionManagerDeps {
   heartbeatMs?: number;
   /** Clock of new sessions unless one asks for another (default real). */
   clockMode?: 'real' | 'fixed';
+  /**
+   * A WebRTC session whose peer has not connected after this long is closed and freed (default
+   * 15 s): an offer that never completes ICE would otherwise hold its sockets, threads and
+   * session forever.
+   */
+  connectTimeoutMs?: number;
+  /** Data-channel messages per second per session, and the burst (default 100 / 200). */
+  dataRate?: { perSecond: number; burst: number };
   log: (line: string) => void;
 }
+
+/** Default of {@link SessionManagerDeps.connectTimeoutMs}. */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 /** Engine-wide counters for `/session/metrics` (the leak test reads these). */
 export interface ManagerMetrics {
@@ -146,6 +162,12 @@ export class SessionManager {
   ): string {
     const { session } = runtime;
     const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
+    const applyParameters = (message: Record<string, unknown>) => {
+      const { applied, ignored } = session.setParameters(message);
+      for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
+      if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
+    };
+    const connectTimeoutMs = this.deps.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     const entry: PeerEntry = {
       id,
       peer,
@@ -167,17 +189,30 @@ export class SessionManager {
               peer,
             )
           : null,
+      gate: new ParameterGate({
+        ratePerSecond: this.deps.dataRate?.perSecond ?? 100,
+        burst: this.deps.dataRate?.burst ?? 200,
+        apply: applyParameters,
+        warn: (message) => {
+          log('data channel: rate limit reached; dropping the excess (counted in /session/metrics)');
+          peer.sendData(message);
+        },
+      }),
+      connectTimer: setTimeout(() => {
+        entry.connectTimer = null;
+        void this.closePeer(id, `the peer did not connect within ${connectTimeoutMs} ms`, false);
+      }, connectTimeoutMs),
     };
     this.peers.set(id, entry);
     runtime.peers.add(id);
+    peer.onConnected(() => {
+      if (entry.connectTimer) clearTimeout(entry.connectTimer);
+      entry.connectTimer = null;
+    });
 
     peer.onInputFrame((index, frame) => session.pushInputFrame(index, frame));
     entry.unsubscribe.push(session.onOutputFrame((index, frame) => peer.sendFrame(index, frame)));
-    peer.onData((message) => {
-      const { applied, ignored } = session.setParameters(message);
-      for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
-      if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
-    });
+    peer.onData((message) => entry.gate.push(message));
     entry.unsubscribe.push(
       session.on('state', ({ state, error }) => {
         if (state === 'error') {
@@ -206,6 +241,9 @@ export class SessionManager {
     entry.closing ??= (async () => {
       this.deps.log(`[webrtc ${peerId.slice(0, 8)}] closing: ${reason}`);
       entry.trace?.close(reason);
+      if (entry.connectTimer) clearTimeout(entry.connectTimer);
+      entry.connectTimer = null;
+      entry.gate.close();
       if (notify) entry.peer.sendData({ type: 'stream_stopped' });
       for (const u of entry.unsubscribe) u();
       const runtime = this.runtimes.get(entry.runtimeId);
@@ -258,6 +296,13 @@ export class SessionManager {
     return { sessions: this.runtimes.size, peers: this.peers.size, workers };
   }
 
+  /** Data-channel messages dropped by the rate limit, over every live WebRTC session. */
+  droppedDataMessages(): number {
+    let n = 0;
+    for (const p of this.peers.values()) n += p.gate.counters.dropped;
+    return n;
+  }
+
   /** Per-session stats for Scope's `/session/metrics`. */
   sessionStats(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -268,7 +313,10 @@ export class SessionManager {
         revision: r.session.revision(),
         uptime_ms: Date.now() - r.createdAt,
         nodes: r.session.stats(),
-        webrtc: [...r.peers].map((p) => ({ session_id: p, ...this.peers.get(p)?.peer.stats() })),
+        webrtc: [...r.peers].map((p) => {
+          const e = this.peers.get(p);
+          return { session_id: p, ...e?.peer.stats(), ...e?.gate.stats() };
+        }),
       };
     }
     return out;
