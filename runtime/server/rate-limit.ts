@@ -110,6 +110,8 @@ export interface ParameterGateOptions {
   apply: (params: Record<string, unknown>) => void;
   /** Tells the client, once per flood, that messages are being dropped. */
   warn: (message: Record<string, unknown>) => void;
+  /** Called for every dropped message (process-wide counters). */
+  onDrop?: () => void;
   now?: () => number;
   setTimer?: (cb: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -141,6 +143,7 @@ export class ParameterGate {
     if (this.closed) return;
     if (!this.bucket.take()) {
       this.counters.dropped++;
+      this.o.onDrop?.();
       if (!this.warned) {
         this.warned = true;
         this.counters.warnings++;
@@ -209,4 +212,54 @@ export class ParameterGate {
       data_rate_warnings: this.counters.warnings,
     };
   }
+}
+
+/** One `node.params` change of the runtime WebSocket protocol. */
+export interface ParamsChange {
+  op: 'node.params';
+  id: string;
+  params: Record<string, unknown>;
+}
+
+/** True when every change of a `patch.change` is a live parameter change (coalescible). */
+export function onlyParamChanges(changes: unknown): changes is ParamsChange[] {
+  return (
+    Array.isArray(changes) &&
+    changes.length > 0 &&
+    changes.every(
+      (c: unknown) =>
+        typeof c === 'object' &&
+        c !== null &&
+        (c as { op?: unknown }).op === 'node.params' &&
+        typeof (c as { id?: unknown }).id === 'string' &&
+        typeof (c as { params?: unknown }).params === 'object' &&
+        (c as { params?: unknown }).params !== null &&
+        !Array.isArray((c as { params?: unknown }).params),
+    )
+  );
+}
+
+/**
+ * Merges `node.params` changes into `into` (one change per node, the latest value of each key
+ * winning), so a burst of slider moves queued behind a slow edit is applied once.
+ */
+export function mergeParamChanges(into: ParamsChange[], changes: readonly ParamsChange[]): void {
+  for (const c of changes) {
+    const existing = into.find((x) => x.id === c.id);
+    if (!existing) into.push({ op: 'node.params', id: c.id, params: { ...c.params } });
+    else
+      for (const [k, v] of Object.entries(c.params)) {
+        delete existing.params[k];
+        existing.params[k] = v;
+      }
+  }
+}
+
+/** The one warning a flooded channel sends. */
+export function rateLimitedWarning(what: string): { type: 'warning'; code: 'rate_limited'; message: string } {
+  return {
+    type: 'warning',
+    code: 'rate_limited',
+    message: `too many ${what} messages: the excess is dropped (counted in /api/v1/session/metrics)`,
+  };
 }

@@ -72,12 +72,15 @@ export interface ManagerMetrics {
   sessions: number;
   peers: number;
   workers: number;
+  /** Messages dropped by the rate limits since the server started. */
+  messages_dropped: { data_channel: number; runtime_ws: number };
 }
 
 export class SessionManager {
   private readonly runtimes = new Map<string, RuntimeEntry>();
   private readonly peers = new Map<string, PeerEntry>();
   private readonly closedCbs = new Set<(runtimeId: string) => void>();
+  private readonly dropped = { data_channel: 0, runtime_ws: 0 };
 
   constructor(private readonly deps: SessionManagerDeps) {}
 
@@ -193,6 +196,7 @@ export class SessionManager {
         ratePerSecond: this.deps.dataRate?.perSecond ?? 100,
         burst: this.deps.dataRate?.burst ?? 200,
         apply: applyParameters,
+        onDrop: () => this.countDropped('data_channel'),
         warn: (message) => {
           log('data channel: rate limit reached; dropping the excess (counted in /session/metrics)');
           peer.sendData(message);
@@ -293,14 +297,17 @@ export class SessionManager {
   metrics(): ManagerMetrics {
     let workers = 0;
     for (const r of this.runtimes.values()) workers += r.session.plan()?.workers.length ?? 0;
-    return { sessions: this.runtimes.size, peers: this.peers.size, workers };
+    return {
+      sessions: this.runtimes.size,
+      peers: this.peers.size,
+      workers,
+      messages_dropped: { ...this.dropped },
+    };
   }
 
-  /** Data-channel messages dropped by the rate limit, over every live WebRTC session. */
-  droppedDataMessages(): number {
-    let n = 0;
-    for (const p of this.peers.values()) n += p.gate.counters.dropped;
-    return n;
+  /** Counts a message a rate limit dropped (shown in `/session/metrics` under engine). */
+  countDropped(channel: 'data_channel' | 'runtime_ws'): void {
+    this.dropped[channel]++;
   }
 
   /** Per-session stats for Scope's `/session/metrics`. */
