@@ -100,6 +100,11 @@ export interface PatchbayServer {
   /** The per-launch token the editor page carries (`<meta name="patchbay-token">`). */
   token: string;
   sessions: SessionManager;
+  /**
+   * A fresh Scope pipeline load state with the server's own resolver and model preparation (the
+   * cloud relay keeps one per connection, so clients never see or change each other's).
+   */
+  newPipelineLoader(): PipelineLoader;
   /** Starts listening; resolves to the URL (http://host:port). */
   listen(): Promise<string>;
   /** The URL once listening (empty before). */
@@ -193,12 +198,14 @@ export function createServer(options: ServerOptions): PatchbayServer {
     dataRate: { perSecond: opts.limits.dataMessagesPerSecond, burst: opts.limits.dataMessagesBurst },
     log,
   });
-  const pipelines = new PipelineLoader({
-    capabilities: async () => (await probe()).capabilities,
-    resolveExtra: async (id) => resolveUserPipeline(id, opts.modelsDir),
-    prepare: (info, loadParams) => loadPipelineModel(info, loadParams, opts.modelsDir, log),
-    log,
-  });
+  const newPipelineLoader = () =>
+    new PipelineLoader({
+      capabilities: async () => (await probe()).capabilities,
+      resolveExtra: async (id) => resolveUserPipeline(id, opts.modelsDir),
+      prepare: (info, loadParams) => loadPipelineModel(info, loadParams, opts.modelsDir, log),
+      log,
+    });
+  const pipelines = newPipelineLoader();
   const ctx: ServerContext = {
     opts,
     sessions,
@@ -329,6 +336,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     app,
     token,
     sessions,
+    newPipelineLoader,
     get url() {
       return url;
     },
