@@ -9,6 +9,7 @@ import { createServer, isLoopbackAddress } from '../../server';
 import { mediaPeerFactory } from '../../server/media';
 import { CLOUD_USAGE, extractCloudArgs, startCloudMode, type CloudArgs } from '../../relay';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 
 export interface ServeArgs {
   host: string;
@@ -129,7 +130,9 @@ export function parseServeArgs(args: string[]): ServeArgs {
   return out;
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], rawIo: CliIo): Promise<number> {
+  // Log lines quote what clients sent (hosts, origins, names): never raw control characters.
+  const io = lineSafeIo(rawIo);
   let opts: ServeArgs;
   let cloud: CloudArgs | null;
   try {
