@@ -37,6 +37,11 @@ export interface ServerLimits {
   maxWebrtcSessions: number;
   /** Offers per client (address, or relay connection) per minute (default 60); more get 429. */
   offersPerMinute: number;
+  /**
+   * Sessions of one client still negotiating (answered, peer not connected yet) at once (default
+   * 4); more offers get 429. Orphan offers cost a whole session each until the connect timeout.
+   */
+  maxPendingPerClient: number;
   /** Data-channel messages per second per session and the burst (default 100 / 200). */
   dataMessagesPerSecond: number;
   dataMessagesBurst: number;
@@ -49,6 +54,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   connectTimeoutMs: 15_000,
   maxWebrtcSessions: 16,
   offersPerMinute: 60,
+  maxPendingPerClient: 4,
   dataMessagesPerSecond: 100,
   dataMessagesBurst: 200,
   wsMessagesPerSecond: 200,

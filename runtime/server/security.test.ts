@@ -202,7 +202,19 @@ describe('2. offers that never connect are freed; offers are capped and checked'
     } finally {
       await capped.close();
     }
-  }, 30_000);
+    // Offers still connecting are capped per client: orphans cannot pile up sessions.
+    const pending = await startTestServer('pb-security-pending-', { limits: { maxPendingPerClient: 1 } }, [
+      'passthrough',
+    ]);
+    try {
+      expect((await offer(pending.url)).r.status).toBe(200);
+      const second = await offer(pending.url);
+      expect(second.r.status).toBe(429);
+      expect(second.body.error).toMatch(/still connecting: at most 1 per client/);
+    } finally {
+      await pending.close();
+    }
+  }, 40_000);
 });
 
 describe('3. a message flood costs one apply per frame and is counted', () => {

@@ -36,6 +36,8 @@ interface PeerEntry {
   gate: ParameterGate;
   /** Closes the session when the peer has not connected in time (cleared once it connects). */
   connectTimer: ReturnType<typeof setTimeout> | null;
+  /** Who made the offer (address or relay connection), for the per-client limits. */
+  client: string | null;
 }
 
 export interface SessionManagerDeps {
@@ -162,6 +164,7 @@ export class SessionManager {
     ownsRuntime: boolean,
     id: string = randomUUID(),
     trace?: { offerAt: number } | null,
+    client: string | null = null,
   ): string {
     const { session } = runtime;
     const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
@@ -202,6 +205,7 @@ export class SessionManager {
           peer.sendData(message);
         },
       }),
+      client,
       connectTimer: setTimeout(() => {
         entry.connectTimer = null;
         void this.closePeer(id, `the peer did not connect within ${connectTimeoutMs} ms`, false);
@@ -303,6 +307,13 @@ export class SessionManager {
       workers,
       messages_dropped: { ...this.dropped },
     };
+  }
+
+  /** WebRTC sessions of `client` whose peer has not connected yet. */
+  pendingOf(client: string): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.client === client && p.connectTimer) n++;
+    return n;
   }
 
   /** Counts a message a rate limit dropped (shown in `/session/metrics` under engine). */

@@ -50,8 +50,9 @@ function pipelineIdsParam(v: unknown): string[] | null {
 export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { limits } = ctx.opts;
   const offersPerClient = new WindowCounter(limits.offersPerMinute, 60_000);
-  // Offers accepted but not yet attached (answering takes a while): counted against the cap.
+  // Offers accepted but not yet attached (answering takes a while): counted against the caps.
   let inFlight = 0;
+  const inFlightOf = new Map<string, number>();
 
   app.get('/api/v1/webrtc/ice-servers', async () => ({ iceServers: ctx.opts.iceServers }));
 
@@ -74,6 +75,12 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
         `too many WebRTC sessions: this runtime serves at most ${limits.maxWebrtcSessions} at once; close one (DELETE /api/v1/webrtc/offer/{id}) or wait for an unconnected one to time out (${Math.round(limits.connectTimeoutMs / 1000)} s)`,
         Math.ceil(limits.connectTimeoutMs / 1000),
       );
+    const pending = ctx.sessions.pendingOf(client) + (inFlightOf.get(client) ?? 0);
+    if (pending >= limits.maxPendingPerClient)
+      throw new TooManyRequests(
+        `too many offers still connecting: at most ${limits.maxPendingPerClient} per client; connect (or DELETE) those first — an offer that does not connect is closed after ${Math.round(limits.connectTimeoutMs / 1000)} s`,
+        Math.ceil(limits.connectTimeoutMs / 1000),
+      );
     const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
     const problem = sdpProblem(body.sdp) ?? sdpSecurityProblem(body.sdp as string);
     if (problem) throw new HttpError(400, problem);
@@ -85,10 +92,14 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const sdp = body.sdp as string;
     const offerAt = performance.now();
     inFlight++;
+    inFlightOf.set(client, (inFlightOf.get(client) ?? 0) + 1);
     try {
-      return await answerOffer(sdp, initial, offerAt, req.headers['x-patchbay-relay'] === undefined);
+      return await answerOffer(sdp, initial, offerAt, req.headers['x-patchbay-relay'] === undefined, client);
     } finally {
       inFlight--;
+      const left = (inFlightOf.get(client) ?? 1) - 1;
+      if (left > 0) inFlightOf.set(client, left);
+      else inFlightOf.delete(client);
     }
   });
 
@@ -97,6 +108,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
     initial: Record<string, unknown>,
     offerAt: number,
     traced: boolean,
+    client: string,
   ): Promise<{ sdp: string; type: 'answer'; sessionId: string }> => {
     // Offers the cloud relay forwards are traced by the relay under its own connection id.
     const createPeer = ctx.createPeer;
@@ -174,6 +186,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
       owns,
       undefined,
       traced ? { offerAt } : null,
+      client,
     );
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(initial)) if (!SESSION_KEYS.has(k)) params[k] = v;
