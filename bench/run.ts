@@ -9,6 +9,7 @@ import { liveEditScenario } from './scenarios/live-edit';
 import { editorScenario } from './scenarios/editor';
 import { soakScenario } from './scenarios/soak';
 import { relayScenario } from './scenarios/relay';
+import { abuseScenario } from './scenarios/abuse';
 import {
   SkipScenario,
   type BenchOptions,
@@ -27,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   editorScenario,
   soakScenario,
   relayScenario,
+  abuseScenario,
 ];
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));

@@ -36,7 +36,7 @@ type Area = (typeof AREAS)[number];
  * A new runtime/ folder must be given a layer here.
  */
 export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
-  ['clock', 'host', 'json', 'compile', 'media'],
+  ['clock', 'host', 'json', 'guards', 'compile', 'media'],
   ['protocol', 'pipelines', 'io', 'events'],
   ['engine'],
   ['session', 'relay'],

@@ -97,7 +97,9 @@ export type RuntimeServerMessage =
    * the runtime clock (ms), `hash` a hash of its pixels (deterministic with `?clock=fixed`).
    */
   | { type: 'frame'; node: string; t: number; seq: number; hash: string }
-  | { type: 'pong'; t: number };
+  | { type: 'pong'; t: number }
+  /** Sent once per flood: messages over the socket's rate limit are dropped (and counted). */
+  | { type: 'warning'; code: 'rate_limited'; message: string };
 
 // ---- the headless player page (/play) and its scripts (runtime/playwright) ----
 

@@ -6,6 +6,11 @@ export { hostAllowed, originAllowed, createLaunchToken, LOOPBACK_HOSTNAMES } fro
 export type { SecurityPolicy } from './security';
 export { parseUntrustedJson, jsonDepth, JsonInputError } from '../json';
 export { patchFromPipelines } from '../../patches';
-export { offerIsTextMode } from './sdp-offer';
+export { offerIsTextMode } from '../media/sdp-offer';
 export { frameToJpeg } from './routes/headless';
+export { parseLoadRequest } from './routes/scope';
+export { PipelineLoader } from '../pipelines/state';
+export type { PipelineRequest, PipelineStatus } from '../pipelines/state';
+export { TokenBucket, WindowCounter } from '../guards';
+export { printable, redactedUrl } from './security';
 export type { SessionKind } from './sessions';

@@ -11,6 +11,13 @@ import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '..
 import { HttpError, type ServerContext } from './context';
 import { isJsonObject, parseUntrustedJson } from '../json';
 import { validatedPatch } from './routes/patch-input';
+import {
+  mergeParamChanges,
+  onlyParamChanges,
+  rateLimitedWarning,
+  TokenBucket,
+  type ParamsChange,
+} from '../guards';
 import { tokenMatches } from './security';
 import type { RuntimeEntry } from './sessions';
 
@@ -222,7 +229,26 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
   send({ type: 'hello', version: ctx.opts.version, sessionId: id });
   sendState();
 
+  // Rate limit per socket: the excess is dropped and counted; one warning per flood; a dropped
+  // request still gets its ack (ok: false) so no client waits forever.
+  const bucket = new TokenBucket(ctx.opts.limits.wsMessagesPerSecond, ctx.opts.limits.wsMessagesBurst);
+  let warned = false;
+  // node.params-only patch.change messages waiting in the queue: merged, applied once.
+  let pendingParams: { changes: ParamsChange[]; requestIds: (string | undefined)[] } | null = null;
+
   socket.on('message', (data, isBinary) => {
+    if (!bucket.take()) {
+      ctx.sessions.countDropped('runtime_ws');
+      if (!warned) {
+        warned = true;
+        log('rate limit reached; dropping the excess');
+        send(rateLimitedWarning('runtime WebSocket'));
+      }
+      const rid = /"requestId"\s*:\s*"([^"\\]{0,200})"/.exec(data.toString().slice(0, 4096))?.[1];
+      if (rid !== undefined) ack(rid, false, 'rate limited: message dropped');
+      return;
+    }
+    if (warned && bucket.full()) warned = false;
     if (isBinary) return ack(undefined, false, 'binary messages are not accepted; send JSON text');
     let msg: unknown;
     try {
@@ -234,6 +260,35 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
     if (!isJsonObject(msg) || typeof msg.type !== 'string')
       return ack(undefined, false, 'a message is a JSON object with a "type"');
     const requestId = typeof msg.requestId === 'string' ? msg.requestId.slice(0, 200) : undefined;
+    if (msg.type === 'patch.change' && msg.revision === undefined && onlyParamChanges(msg.changes)) {
+      // Live parameters: merged with those still waiting, so a flood costs one apply.
+      if (pendingParams) {
+        mergeParamChanges(pendingParams.changes, msg.changes);
+        pendingParams.requestIds.push(requestId);
+        return;
+      }
+      const batch: { changes: ParamsChange[]; requestIds: (string | undefined)[] } = {
+        changes: [],
+        requestIds: [requestId],
+      };
+      mergeParamChanges(batch.changes, msg.changes);
+      pendingParams = batch;
+      queue = queue
+        .then(async () => {
+          if (pendingParams === batch) pendingParams = null;
+          if (!runtime) return batch.requestIds.forEach((r) => ack(r, false, 'send "patch.load" first'));
+          const r = await runtime.session.applyChanges(batch.changes as PatchChange[]);
+          const error = r.ok ? undefined : r.errors.map((e) => e.message).join('; ');
+          for (const rid of batch.requestIds) ack(rid, r.ok, error);
+        })
+        .catch((error: unknown) => {
+          log(`parameter changes failed: ${(error as Error).message}`);
+          for (const rid of batch.requestIds) ack(rid, false, (error as Error).message);
+        });
+      return;
+    }
+    // Later parameter messages must not be merged into a batch queued before this one.
+    pendingParams = null;
     // One message at a time, in order: edits depend on the previous ones.
     queue = queue
       .then(() => handle({ ...(msg as RuntimeClientMessage & Record<string, unknown>), requestId }))

@@ -14,6 +14,7 @@ import { hostProbe } from '../../host';
 import type { NodeStats } from '../../protocol';
 import { createSession } from '../../session';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 import { validateFile } from './validate';
 
 const USAGE =
@@ -230,7 +231,8 @@ export const playCommand: CliCommand = {
   name: 'play',
   summary: 'play a patch headlessly; write PNG frames and stats',
   usage: USAGE,
-  async run(args: string[], io: CliIo): Promise<number> {
+  async run(args: string[], rawIo: CliIo): Promise<number> {
+    const io = lineSafeIo(rawIo);
     const parsed = parsePlayArgs(args);
     if ('help' in parsed) {
       io.out(`usage: patchbay ${USAGE}`);

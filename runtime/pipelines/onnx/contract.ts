@@ -156,7 +156,12 @@ export function readContract(file: string): ModelContract {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ModelContractError(`${file}: not valid JSON (${(error as Error).message})`, file);
+    // V8's message quotes the text around the error: say where, never what the file holds.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ModelContractError(
+      `${file}: not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`,
+      file,
+    );
   }
   return parseContract(parsed, file);
 }

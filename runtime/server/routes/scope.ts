@@ -16,7 +16,7 @@ import { isBuiltinModel, modelsStatus, pipelineAvailability, prepareModel } from
 import { HttpError, jsonBody, type ServerContext } from '../context';
 import { isJsonObject } from '../../json';
 import { resolveUserPipeline, userModels } from '../models';
-import type { PipelineRequest } from '../pipeline-state';
+import type { PipelineRequest } from '../../pipelines/state';
 
 const ID_RE = /^[A-Za-z0-9_.:\-/]{1,1024}$/;
 
