@@ -15,7 +15,42 @@ export {
   describePipelines,
 } from './core/describe';
 export type { PipelineAvailability } from './core/describe';
-export { builtinNodes, registry, createRegistry } from './registry';
+export { builtinNodes, builtinNodeTypes, registry, createRegistry } from './registry';
+export { NODE_API_VERSION, nodeType, describeError } from './core/runtime';
+export type {
+  AdapterCounters,
+  AdapterStatus,
+  AnyNodeType,
+  Clock,
+  ControlValue,
+  FrameHandle,
+  FramePoolApi,
+  IoHost,
+  NodeContext,
+  NodeHost,
+  NodeRuntime,
+  NodeStats,
+  NodeStatus,
+  NodeType,
+  PipelineFrame,
+  PipelineWorker,
+  PipelineWorkerEvents,
+  PipelineWorkerInit,
+  PipelineWorkerMessage,
+  PortAddress,
+  RecordedFile,
+  RecorderSink,
+  RuntimeFactory,
+  RuntimeNode,
+  TimelineEvent,
+  VideoSink,
+  VideoSource,
+} from './core/runtime';
+export { BaseRuntime, PlaceholderRuntime, copyFrame } from './core/base-runtime';
+export { NodeMeter, percentile } from './core/meter';
+export { DropOldestQueue } from './core/queue';
+export { IoSinkRuntime, IoSourceRuntime } from './core/io-runtime';
+export { QUEUE_DEPTH } from './pipeline/runtime';
 export type { BuiltinNodeType, NodeRegistry } from './registry';
 export { PIPELINES, findPipeline, isOnnxPath, onnxPipeline } from './pipeline/catalog';
 export type { PipelineInfo, PipelineBackendKind } from './pipeline/catalog';
