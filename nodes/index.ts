@@ -3,7 +3,7 @@
  * Nothing here imports Node-only modules, the DOM, React or xstate.
  */
 export * from './core/types';
-export { defineNode, port, defaultParams } from './core/define';
+export { defineNode, port, defaultParams, showsResult } from './core/define';
 export type { VideoFrame } from './core/frame';
 export { i420Size, i420Planes, blackFrame } from './core/frame';
 export { i420ToRgba, rgbaToI420 } from './core/pixels';

@@ -4,6 +4,7 @@ import {
   onnxPipeline,
   isStreamPort,
   PIPELINES,
+  showsResult,
   type Capability,
   type CapabilityStatus,
   type NodeDefinition,
@@ -289,7 +290,7 @@ function compileChecked(patch: unknown, registry: NodeRegistry, ctx: CompileCont
     }
   }
 
-  if (!entries.some((e) => e.def?.type === 'output')) {
+  if (!entries.some((e) => showsResult(e.def))) {
     diag.add({
       code: 'NO_OUTPUT',
       fatal: true,
@@ -322,21 +323,14 @@ function compileChecked(patch: unknown, registry: NodeRegistry, ctx: CompileCont
   const available = (c: Capability) => capabilityStatus(ctx, c).available;
   for (const e of entries) {
     if (e.disabled || !e.def) continue;
-    const p = e.params;
-    if (e.def.type === 'camera' && p.source_mode === 'camera')
-      inputTracks.push({ node: e.id, index: inputTracks.length });
-    if (e.def.type === 'output') {
-      if (p.preview === true)
-        outputTracks.push({ node: e.id, index: outputTracks.length, name: String(p.name) });
-      const s = isRecord(p.sinks) ? p.sinks : {};
-      for (const kind of ['ndi', 'spout'] as const) {
-        const sink = s[kind];
-        if (isRecord(sink) && sink.enabled === true && available(kind))
-          sinks.push({ node: e.id, kind, name: String(sink.name) });
-      }
-      if (p.record === true) sinks.push({ node: e.id, kind: 'record', name: String(p.name) });
-    }
-    if (e.def.type === 'record') sinks.push({ node: e.id, kind: 'record', name: String(p.filename) });
+    const media = e.def.media?.(e.params);
+    if (!media) continue;
+    if (media.inputTrack) inputTracks.push({ node: e.id, index: inputTracks.length });
+    if (media.outputTrack)
+      outputTracks.push({ node: e.id, index: outputTracks.length, name: media.outputTrack.name });
+    for (const sink of media.sinks ?? [])
+      if (!sink.capability || available(sink.capability))
+        sinks.push({ node: e.id, kind: sink.kind, name: sink.name });
   }
 
   diag.summarise();

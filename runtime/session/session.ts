@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
-import { registry, type VideoFrame } from '../../nodes';
+import { registry, showsResult, type VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import { ManualClock, realClock, type Clock } from '../clock';
 import { compile, diff, type CompileError, type Plan } from '../compile';
@@ -348,7 +348,7 @@ class Session implements EngineSession {
 
   latestFrame(outputNodeId?: string): VideoFrame | null {
     const plan = this.plan();
-    const id = outputNodeId ?? plan?.nodes.find((n) => n.type === 'output')?.id;
+    const id = outputNodeId ?? plan?.nodes.find((n) => showsResult(registry.get(n.type)))?.id;
     return id ? (this.latest.get(id) ?? null) : null;
   }
 
