@@ -4,6 +4,10 @@
  */
 export * from './core/types';
 export { defineNode, port, defaultParams, showsResult } from './core/define';
+export { portsFor } from './core/ports';
+export type { NodePorts } from './core/ports';
+export { migrateNodeParams } from './core/migrate';
+export type { NodeMigrateResult } from './core/migrate';
 export type { VideoFrame } from './core/frame';
 export { i420Size, i420Planes, blackFrame } from './core/frame';
 export { i420ToRgba, rgbaToI420 } from './core/pixels';
