@@ -218,7 +218,7 @@ class Session implements EngineSession {
   /** Compiles the current patch; keeps and announces the diagnostics; null on fatal errors. */
   private recompile(): Plan | null {
     const extra = this.options.extraPipelines;
-    const result = compile(this.currentPatch, registry, {
+    const result = compile(this.currentPatch, this.options.registry ?? registry, {
       capabilities: this.options.capabilities,
       ...(extra ? { extraPipelines: typeof extra === 'function' ? extra() : extra } : {}),
     });
@@ -259,6 +259,7 @@ class Session implements EngineSession {
   private startEngine(plan: Plan, events: { ready(): void; failed(message: string): void }): () => void {
     const engine = new Engine({
       plan,
+      ...(this.options.registry ? { registry: this.options.registry } : {}),
       clock: this.runClock,
       fixed: this.fixed,
       modelsDir: this.options.modelsDir ?? defaultModelsDir(),
