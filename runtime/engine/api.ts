@@ -1,4 +1,4 @@
-import type { HostCapabilities, PipelineInfo, VideoFrame } from '../../nodes';
+import type { HostCapabilities, NodeRegistry, PipelineInfo, VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { CompileError, Plan } from '../compile/types';
 import type { Clock } from '../clock';
@@ -33,6 +33,8 @@ export interface SessionOptions {
    * compile; a function is read again at each compile (models added while the session lives).
    */
   extraPipelines?: readonly PipelineInfo[] | (() => readonly PipelineInfo[]);
+  /** Node types to compile and run (default: the built-ins; the server adds node packages). */
+  registry?: NodeRegistry;
   log?: (line: string) => void;
 }
 

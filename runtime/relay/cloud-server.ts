@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import type { WebSocket } from 'ws';
+import { registry } from '../../nodes';
 import type { NodeStats } from '../protocol';
 import { realClock, type Clock } from '../clock';
 import { EventEmitterLog, startHeartbeat, type EventSink } from '../events';
@@ -597,7 +598,12 @@ export function pipelineIdsOf(ip: Record<string, unknown> | undefined): string[]
   const out: string[] = [];
   const patch = ip.patch as { nodes?: { type?: unknown; params?: { pipeline_id?: unknown } }[] } | undefined;
   for (const n of Array.isArray(patch?.nodes) ? patch.nodes : [])
-    if (n?.type === 'pipeline' && typeof n.params?.pipeline_id === 'string') out.push(n.params.pipeline_id);
+    if (
+      typeof n?.type === 'string' &&
+      registry.get(n.type)?.category === 'pipeline' &&
+      typeof n.params?.pipeline_id === 'string'
+    )
+      out.push(n.params.pipeline_id);
   const graph = ip.graph as { nodes?: { pipeline_id?: unknown }[] } | undefined;
   for (const n of Array.isArray(graph?.nodes) ? graph.nodes : [])
     if (typeof n?.pipeline_id === 'string') out.push(n.pipeline_id);

@@ -1,6 +1,6 @@
 /** What every route module gets: options, the live state and helpers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HostProbe } from '../host';
+import type { HostProbe, NodePackages } from '../host';
 import type { PeerFactory } from './deps';
 import { JsonInputError, isJsonObject, parseUntrustedJson } from '../json';
 import type { PipelineLoader } from '../pipelines/state';
@@ -72,6 +72,10 @@ export interface ServerContext {
   startedAt: Date;
   log: (line: string) => void;
   engineMetrics: (() => Record<string, unknown>) | null;
+  /** Built-in node types plus the node packages loaded at start (and those refused, with why). */
+  nodes: () => NodePackages;
+  /** Resolves once node packages are loaded (listen() waits for it). */
+  nodesReady: Promise<void>;
 }
 
 /** An error that becomes an HTTP status with `{error: message}`. */

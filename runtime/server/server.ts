@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { hostProbe, type HostProbe } from '../host';
+import { registry as builtinRegistry } from '../../nodes';
+import { hostProbe, loadNodePackages, type HostProbe, type NodePackages } from '../host';
 import {
   DEFAULT_LIMITS,
   HttpError,
@@ -69,6 +70,11 @@ export interface ServerOptions {
   editorDir?: string;
   /** Example patches (default patches/examples). */
   examplesDir?: string;
+  /**
+   * node_modules folders searched for node packages (keyword `patchbay-node`; default the
+   * working folder's); `<dataDir>/nodes/*` are always loaded.
+   */
+  nodeModules?: readonly string[];
   iceServers?: ResolvedServerOptions['iceServers'];
   /** The engine's session factory; required to run anything. */
   createSession: SessionFactory;
@@ -185,7 +191,18 @@ export function createServer(options: ServerOptions): PatchbayServer {
     (kafka) => kafka && eventSinks.push(kafka),
     (error: Error) => log(`events: Kafka sink not started: ${error.message}`),
   );
+  // Node packages load once, at start; a broken one is refused and the rest runs.
+  let nodes: NodePackages = { registry: builtinRegistry, loaded: [], refused: [] };
+  const nodesReady = loadNodePackages({
+    dataDir: opts.dataDir,
+    ...(options.nodeModules ? { nodeModules: options.nodeModules } : {}),
+    log,
+  }).then(
+    (loaded) => void (nodes = loaded),
+    (error: Error) => log(`node packages: not loaded: ${error.message}`),
+  );
   const sessions = new SessionManager({
+    registry: () => nodes.registry,
     eventSinks,
     ...(options.eventHeartbeatMs ? { heartbeatMs: options.eventHeartbeatMs } : {}),
     createSession: options.createSession,
@@ -218,6 +235,8 @@ export function createServer(options: ServerOptions): PatchbayServer {
     startedAt: new Date(),
     log,
     engineMetrics: options.engineMetrics ?? null,
+    nodes: () => nodes,
+    nodesReady,
   };
 
   const app = Fastify({
@@ -344,6 +363,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
       return url;
     },
     async listen() {
+      await nodesReady;
       await app.listen({ host: opts.host, port: opts.port });
       boundPort = (app.server.address() as AddressInfo).port;
       const shown =

@@ -6,7 +6,7 @@
  * teardown, so nothing outlives a session.
  */
 import { randomUUID } from 'node:crypto';
-import type { HostCapabilities, PipelineInfo } from '../../nodes';
+import type { HostCapabilities, NodeRegistry, PipelineInfo } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { RuntimeSession } from '../engine/api';
 import type { EventSink } from '../events';
@@ -51,6 +51,8 @@ export interface SessionManagerDeps {
   recordingsDir?: string;
   /** Pipelines beyond the catalog (user ONNX models), for every compile of every session. */
   extraPipelines?: () => readonly PipelineInfo[];
+  /** Node types (built-ins plus loaded node packages), read when a session is created. */
+  registry?: () => NodeRegistry;
   /** Where lifecycle events of plain WebRTC sessions go (none: not traced). */
   eventSinks?: readonly EventSink[];
   /** `stream_heartbeat` interval (default 10 s). */
@@ -100,6 +102,7 @@ export class SessionManager {
       assetsDir: this.deps.assetsDir,
       ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
+      ...(this.deps.registry ? { registry: this.deps.registry() } : {}),
       clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
@@ -129,6 +132,7 @@ export class SessionManager {
       assetsDir: this.deps.assetsDir,
       ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
+      ...(this.deps.registry ? { registry: this.deps.registry() } : {}),
       clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
-import { registry, type VideoFrame } from '../../nodes';
+import { registry, showsResult, type VideoFrame } from '../../nodes';
 import { applyChanges, type ChangeRefusal, type Patch } from '../../patches';
 import { ManualClock, realClock, type Clock } from '../clock';
 import { compile, diff, type CompileError, type CompileResult, type Plan } from '../compile';
@@ -286,7 +286,7 @@ class Session implements EngineSession {
 
   private compilePatch(patch: Patch): CompileResult {
     const extra = this.options.extraPipelines;
-    return compile(patch, registry, {
+    return compile(patch, this.options.registry ?? registry, {
       capabilities: this.options.capabilities,
       ...(extra ? { extraPipelines: typeof extra === 'function' ? extra() : extra } : {}),
     });
@@ -336,6 +336,7 @@ class Session implements EngineSession {
   private startEngine(plan: Plan, events: { ready(): void; failed(message: string): void }): () => void {
     const engine = new Engine({
       plan,
+      ...(this.options.registry ? { registry: this.options.registry } : {}),
       clock: this.runClock,
       fixed: this.fixed,
       modelsDir: this.options.modelsDir ?? defaultModelsDir(),
@@ -419,7 +420,7 @@ class Session implements EngineSession {
 
   latestFrame(outputNodeId?: string): VideoFrame | null {
     const plan = this.plan();
-    const id = outputNodeId ?? plan?.nodes.find((n) => n.type === 'output')?.id;
+    const id = outputNodeId ?? plan?.nodes.find((n) => showsResult(registry.get(n.type)))?.id;
     return id ? (this.latest.get(id) ?? null) : null;
   }
 

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { i420ToRgba, type VideoFrame } from '../../../nodes';
+import { i420ToRgba, registry, showsResult, type VideoFrame } from '../../../nodes';
 import type { Patch } from '../../../patches';
 import { engineMetrics } from '../../engine';
 import { hostProbe } from '../../host';
@@ -104,18 +104,18 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
   return o;
 }
 
-/** Camera nodes in camera mode get the test pattern (no browser here); `fps` overrides every camera's rate. */
+/**
+ * Each node plays as its definition's `headless` says: Camera nodes in camera mode get the test
+ * pattern (no browser here) and `fps` overrides every camera's rate.
+ */
 export function headlessPatch(patch: Patch, fps: number | null): { patch: Patch; substituted: string[] } {
   const substituted: string[] = [];
   const nodes = patch.nodes.map((n) => {
-    if (n.type !== 'camera') return n;
-    const params = { ...n.params };
-    if ((params.source_mode ?? 'camera') === 'camera') {
-      params.source_mode = 'test_pattern';
-      substituted.push(n.id);
-    }
-    if (fps !== null) params.fps = fps;
-    return { ...n, params };
+    const headless = registry.get(n.type)?.headless;
+    if (!headless) return n;
+    const played = headless(n.params, { fps });
+    if (played.substituted) substituted.push(n.id);
+    return { ...n, params: played.params };
   });
   return { patch: { ...patch, nodes }, substituted };
 }
@@ -171,7 +171,8 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   // A fixed clock holds the graph until they are loaded, so every frame counts.
   let playing = o.clock === 'fixed';
   session.onSinkFrame((node, frame) => {
-    if (!playing || finished || session.plan()?.nodes.find((n) => n.id === node)?.type !== 'output') return;
+    const type = session.plan()?.nodes.find((n) => n.id === node)?.type;
+    if (!playing || finished || !type || !showsResult(registry.get(type))) return;
     const n = counts.get(node) ?? 0;
     counts.set(node, n + 1);
     if (o.out && n % o.every === 0) {

@@ -3,6 +3,7 @@
  * and DELETE. The offer decides which runtime the media attaches to (see README "Sessions").
  */
 import type { FastifyInstance } from 'fastify';
+import { registry } from '../../../nodes';
 import { patchFromPipelines, type Patch } from '../../../patches';
 import { HttpError, jsonBody, TooManyRequests, type ServerContext } from '../context';
 import type { IceCandidateInit } from '../deps';
@@ -161,7 +162,9 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
           ctx.sessions.offerFailed(
             message,
             patch.nodes.flatMap((n) =>
-              n.type === 'pipeline' && typeof n.params.pipeline_id === 'string' ? [n.params.pipeline_id] : [],
+              registry.get(n.type)?.category === 'pipeline' && typeof n.params.pipeline_id === 'string'
+                ? [n.params.pipeline_id]
+                : [],
             ),
           );
         throw new HttpError(400, message);

@@ -1,21 +1,19 @@
-import { resolve, sep } from 'node:path';
-import { blackFrame, testPatternFrame, vaceConditioning, type VideoFrame } from '../../nodes';
-import type { PlanNode } from '../compile';
-import type { NodeStats, NodeStatus } from '../protocol';
-import type { VideoSourceAdapter } from '../io';
-import type { EngineContext, NodeRuntime } from './context';
-import type { FrameHandle } from './frame-pool';
-import { metrics } from './metrics';
-import type { WorkerToMain } from './protocol';
-import { DropOldestQueue } from './queue';
-import { NodeMeter } from './stats';
-import { WorkerHost } from './worker-host';
+import { BaseRuntime } from '../core/base-runtime';
+import { blackFrame } from '../core/frame';
+import type {
+  FrameHandle,
+  NodeStats,
+  PipelineFrame,
+  PipelineWorker,
+  PipelineWorkerMessage,
+} from '../core/runtime';
+import { DropOldestQueue } from '../core/queue';
+import type { ParamsOf } from '../core/types';
+import type { PromptControl } from '../prompt-timeline/evaluate';
+import { vaceConditioning, type VaceControl, type VaceParamsInput } from '../vace/conditioning';
+import type { pipelineNode } from './definition';
 
-/**
- * The runtimes of the node kinds: sources (test pattern, client camera track), pipelines (one
- * worker each), sinks (Output, Record) and placeholders for what cannot run. Control nodes
- * (Prompt-timeline, VACE) are in ./controls.ts.
- */
+type PipelineParams = ParamsOf<typeof pipelineNode>;
 
 /** Queue depth in front of each pipeline: live video keeps at most two frames waiting. */
 export const QUEUE_DEPTH = 2;
@@ -23,203 +21,14 @@ const RESTART_MIN_MS = 100;
 const RESTART_MAX_MS = 5000;
 /** A worker alive this long (ms) counts as stable: its next crash restarts at the shortest delay. */
 const STABLE_MS = 10_000;
+/** Text mode (no video input): a black frame of the processing size drives the pipeline at this rate. */
+const TEXT_MODE_FPS = 30;
 
-const num = (v: unknown, fallback: number): number =>
-  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-
-abstract class BaseRuntime implements NodeRuntime {
-  readonly meter = new NodeMeter();
-  status: NodeStatus = 'idle';
-  message: string | undefined;
-  drops = 0;
-  stopped = false;
-
-  constructor(
-    public node: PlanNode,
-    protected readonly ctx: EngineContext,
-  ) {}
-
-  get id(): string {
-    return this.node.id;
-  }
-
-  receive(_port: string, _h: FrameHandle): void {}
-  update(params: Record<string, unknown>): void {
-    this.node = { ...this.node, params: { ...this.node.params, ...params } };
-  }
-  start(): void {}
-  async stop(): Promise<void> {
-    this.stopped = true;
-  }
-  busy(): boolean {
-    return false;
-  }
-  queueDepth(): number {
-    return 0;
-  }
-  stats(now: number): NodeStats {
-    let status = this.status;
-    let message = this.message;
-    if (status === 'running' && this.node.degraded.length) {
-      status = 'degraded';
-      message ??= this.node.degraded.map((d) => `${d.capability}: ${d.reason}`).join('; ');
-    }
-    return this.meter.snapshot(now, status, this.queueDepth(), this.drops, message);
-  }
-}
-
-/** A node that runs nothing: disabled by the compiler, or a kind this host cannot run. */
-export class PlaceholderRuntime extends BaseRuntime {
-  constructor(node: PlanNode, ctx: EngineContext, status: NodeStatus, message: string) {
-    super(node, ctx);
-    this.status = status;
-    this.message = message;
-  }
-}
-
-/** A Camera node: the test pattern made here, or frames pushed from a client's camera track. */
-export class CameraRuntime extends BaseRuntime {
-  private seq = 0;
-  private base = 0;
-  private n = 0;
-  private cancel: (() => void) | null = null;
-  private file: VideoSourceAdapter | null = null;
-
-  private get mode(): string {
-    return String(this.node.params.source_mode);
-  }
-
-  override start(): void {
-    if (this.mode === 'test_pattern') {
-      this.status = 'running';
-      this.restartSchedule();
-    } else if (this.mode === 'camera') {
-      this.status = 'idle';
-      this.message = 'waiting for the camera track';
-    } else if (this.mode === 'video_file') {
-      this.openFile();
-    } else {
-      this.status = 'error';
-      this.message = `source mode "${this.mode}" is not supported by the engine yet; use test_pattern or camera`;
-    }
-  }
-
-  override update(params: Record<string, unknown>): void {
-    super.update(params);
-    if ('fps' in params && this.mode === 'test_pattern' && !this.stopped) this.restartSchedule();
-  }
-
-  override async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    this.cancel = null;
-    await this.file?.stop();
-    this.file = null;
-  }
-
-  /** Loops a VP8 WebM/IVF file from the assets folder (the adapter lives in runtime/io). */
-  private openFile(): void {
-    const name = String(this.node.params.video_file ?? '');
-    const base = resolve(this.ctx.assetsDir);
-    const path = resolve(base, name);
-    if (!name || !path.startsWith(base + sep)) {
-      this.status = 'error';
-      this.message = name
-        ? `video file "${name}" is outside the assets folder`
-        : 'choose a video file from the assets';
-      return;
-    }
-    this.status = 'warming';
-    this.message = `opening ${name}`;
-    // runtime/io pulls in the codec: load it only for patches that play files.
-    import('../io')
-      .then(({ VideoFileSource }) => {
-        if (this.stopped) return;
-        const src = new VideoFileSource(path, {
-          clock: this.ctx.clock,
-          loop: true,
-          log: (l) => this.ctx.log(`[${this.id}] ${l}`),
-        });
-        this.file = src;
-        this.status = 'running';
-        this.message = undefined;
-        src.start((frame) => this.pushFrame(frame, true));
-        this.ctx.kick();
-      })
-      .catch((error: unknown) => {
-        this.status = 'error';
-        this.message = `cannot play "${name}": ${(error as Error).message}`;
-        this.ctx.nodeError(this.id, this.message, false);
-        this.ctx.kick();
-      });
-  }
-
-  override busy(): boolean {
-    // Deterministic playback waits for the file to open, so it starts at the same clock time.
-    return this.ctx.fixed && this.mode === 'video_file' && this.status === 'warming';
-  }
-
-  /** A decoded frame from the client's track (or, with `fromFile`, from the looping file). */
-  pushFrame(frame: VideoFrame, fromFile = false): void {
-    if (this.stopped || this.mode !== (fromFile ? 'video_file' : 'camera')) return;
-    const now = this.ctx.clock.now();
-    this.meter.noteIn(now);
-    if (this.ctx.paused) return;
-    const h = this.ctx.pool.import({ ...frame, timestampMs: frame.timestampMs, seq: frame.seq });
-    if (!h) {
-      this.drops++;
-      return;
-    }
-    if (!fromFile) {
-      this.status = 'running';
-      this.message = undefined;
-    }
-    this.meter.noteOut(now);
-    metrics.frameProduced();
-    this.ctx.emit(this.id, h);
-  }
-
-  private interval(): number {
-    return 1000 / Math.min(120, Math.max(1, num(this.node.params.fps, 30)));
-  }
-
-  private restartSchedule(): void {
-    this.cancel?.();
-    this.base = this.ctx.clock.now();
-    this.n = 0;
-    this.produce();
-  }
-
-  private produce(): void {
-    if (this.stopped) return;
-    const now = this.ctx.clock.now();
-    if (!this.ctx.paused) {
-      const width = num(this.node.params.width, 512);
-      const height = num(this.node.params.height, 512);
-      const h = this.ctx.pool.acquire(width, height, now, this.seq);
-      if (!h) {
-        this.drops++;
-      } else {
-        const t0 = performance.now();
-        testPatternFrame(width, height, this.seq, now, this.ctx.pool.view(h).data);
-        this.meter.noteOut(now, performance.now() - t0);
-        this.seq++;
-        metrics.frameProduced();
-        this.ctx.emit(this.id, h);
-      }
-    }
-    // Drift-free: frame n is due at base + n·interval; after a stall, skip ahead, never burst.
-    const interval = this.interval();
-    this.n++;
-    let due = this.base + this.n * interval;
-    const after = this.ctx.clock.now();
-    if (due < after) {
-      this.base = after;
-      this.n = 1;
-      due = after + interval;
-    }
-    this.cancel = this.ctx.clock.setTimeout(() => this.produce(), due - after);
-  }
+/** Control values for one frame, and what was dropped from them (shown on the node). */
+interface Controls {
+  prompts?: PromptControl;
+  vace?: VaceControl;
+  warnings?: string[];
 }
 
 interface InFlight {
@@ -235,8 +44,8 @@ interface InFlight {
  * frames through (`warming`); when the worker crashes, the node reports the error, holds (the
  * Output keeps its last frame) and restarts the worker with backoff.
  */
-export class PipelineRuntime extends BaseRuntime {
-  private host: WorkerHost | null = null;
+export class PipelineRuntime extends BaseRuntime<PipelineParams> {
+  private host: PipelineWorker | null = null;
   private readonly queue = new DropOldestQueue<FrameHandle>(QUEUE_DEPTH);
   private inFlight: InFlight | null = null;
   private nextId = 1;
@@ -261,7 +70,7 @@ export class PipelineRuntime extends BaseRuntime {
   }
 
   /** The worker thread, for tests that kill it. */
-  get worker(): WorkerHost | null {
+  get worker(): PipelineWorker | null {
     return this.host;
   }
 
@@ -271,15 +80,8 @@ export class PipelineRuntime extends BaseRuntime {
     this.loadFailed = false;
     this.status = 'warming';
     this.spawnedAt = performance.now();
-    const host = new WorkerHost(
-      {
-        nodeId: this.id,
-        pipeline: this.node.pipeline,
-        params: this.node.params,
-        modelsDir: this.ctx.modelsDir,
-        ...(this.ctx.processorModule ? { processorModule: this.ctx.processorModule } : {}),
-      },
-      this.ctx.pool,
+    const host = this.ctx.host.startPipelineWorker(
+      { nodeId: this.id, pipeline: this.node.pipeline, params: this.params },
       {
         message: (msg) => {
           if (this.host !== host) return;
@@ -300,7 +102,7 @@ export class PipelineRuntime extends BaseRuntime {
     this.host = host;
   }
 
-  private onMessage(msg: WorkerToMain): void {
+  private onMessage(msg: PipelineWorkerMessage): void {
     switch (msg.type) {
       case 'ready':
         this.ctx.log(
@@ -357,7 +159,7 @@ export class PipelineRuntime extends BaseRuntime {
     return f;
   }
 
-  private onResult(msg: Extract<WorkerToMain, { type: 'result' }>): void {
+  private onResult(msg: Extract<PipelineWorkerMessage, { type: 'result' }>): void {
     const f = this.finish(msg.id);
     if (!f) return;
     const { pool } = this.ctx;
@@ -395,7 +197,6 @@ export class PipelineRuntime extends BaseRuntime {
     this.ready = false;
     this.releaseWork();
     if (info.expected || this.stopped) return;
-    metrics.workerRestarted();
     // A worker that ran a while before dying starts the backoff over; one that keeps dying waits longer each time.
     if (this.ctx.clock.now() - this.readyAt > STABLE_MS) this.backoff = RESTART_MIN_MS;
     const delay = this.backoff;
@@ -484,8 +285,8 @@ export class PipelineRuntime extends BaseRuntime {
       return;
     }
     const extras: FrameHandle[] = [];
-    const controls = this.ctx.controlsFor(this.id);
-    const msg: Parameters<WorkerHost['postFrame']>[0] = {
+    const controls = this.controls();
+    const msg: PipelineFrame = {
       type: 'frame',
       id: this.nextId++,
       input,
@@ -518,7 +319,7 @@ export class PipelineRuntime extends BaseRuntime {
     this.host.postFrame(msg);
   }
 
-  override update(params: Record<string, unknown>): void {
+  override update(params: Partial<PipelineParams>): void {
     super.update(params);
     this.host?.update(params);
   }
@@ -552,11 +353,50 @@ export class PipelineRuntime extends BaseRuntime {
     return this.meter.snapshot(now, this.status, this.queue.length, this.drops, this.message);
   }
 
+  /** Still loading its processor (the session's `loading` state waits for every pipeline). */
+  loading(): boolean {
+    return this.status === 'warming';
+  }
+
+  /** In text mode (no video input) the pipeline makes its own frames on the clock. */
+  clocked(): boolean {
+    return !this.node.streamInputs.video;
+  }
+
+  /**
+   * Control values for the next frame: prompts from a wired Prompt-timeline or the data channel
+   * (whichever changed last), VACE from a wired VACE node merged with data-channel VACE keys.
+   */
+  private controls(): Controls {
+    const out: Controls = {};
+    const channel = this.ctx.channelValue(this.id, 'prompts');
+    const tlRef = this.node.controlInputs.prompts;
+    const fromTimeline = tlRef ? this.ctx.controlInput(tlRef) : null;
+    if (fromTimeline?.value && (!channel || fromTimeline.changedAt >= channel.changedAt))
+      out.prompts = fromTimeline.value as PromptControl;
+    else if (channel) out.prompts = channel.value as PromptControl;
+    const vaceRef = this.node.controlInputs.vace;
+    const fromNode = vaceRef ? this.ctx.controlInput(vaceRef) : null;
+    const override = this.ctx.channelValue(this.id, 'vace')?.value as
+      (Partial<VaceControl> & { enabled?: boolean }) | undefined;
+    if (override?.enabled !== false && (fromNode || override?.enabled === true)) {
+      const { enabled: _enabled, ...rest } = override ?? {};
+      const params: VaceParamsInput = {
+        ...((fromNode?.value as VaceParamsInput | undefined) ?? {}),
+        ...rest,
+      };
+      // nodes/vace's rules: asset references stay inside the assets folder, the scale is clamped.
+      const c = vaceConditioning(params);
+      if (c.vace) out.vace = c.vace;
+      if (c.warnings.length) out.warnings = c.warnings;
+    }
+    return out;
+  }
+
   private drive(): void {
     if (this.stopped) return;
     if (!this.ctx.paused && !this.busy()) {
-      const width = num(this.node.params.width, 512);
-      const height = num(this.node.params.height, 512);
+      const { width, height } = this.params;
       const now = this.ctx.clock.now();
       const h = this.ctx.pool.import(blackFrame(width, height, now, this.nextId));
       if (h) {
@@ -564,80 +404,6 @@ export class PipelineRuntime extends BaseRuntime {
         this.ctx.pool.release(h);
       }
     }
-    this.cancelDriver = this.ctx.clock.setTimeout(() => this.drive(), 1000 / 30);
-  }
-}
-
-/** An Output node: keeps its last frame (a copy, so it outlives the slot) and hands frames to its track. */
-export class OutputRuntime extends BaseRuntime {
-  latest: VideoFrame | null = null;
-  private lastAt = -Infinity;
-
-  constructor(
-    node: PlanNode,
-    ctx: EngineContext,
-    private readonly deliver: (node: string, frame: VideoFrame) => void,
-  ) {
-    super(node, ctx);
-  }
-
-  override start(): void {
-    this.status = 'idle';
-    this.message = 'waiting for frames';
-  }
-
-  override receive(port: string, h: FrameHandle): void {
-    if (this.stopped || port !== 'video') return;
-    const now = this.ctx.clock.now();
-    this.meter.noteIn(now);
-    const view = this.ctx.pool.view(h);
-    // One copy per frame, shared by every consumer: the slot is reused as soon as it is released.
-    const frame: VideoFrame = { ...view, data: view.data.slice() };
-    this.latest = frame;
-    this.lastAt = now;
-    this.status = 'running';
-    this.message = undefined;
-    this.meter.noteOut(now);
-    this.deliver(this.id, frame);
-  }
-
-  override stats(now: number): NodeStats {
-    const s = super.stats(now);
-    // No new frame for a second: the output shows (holds) its last one.
-    if (this.latest && now - this.lastAt > 1000 && s.status === 'running') {
-      return { ...s, status: 'holding', message: 'no new frames; showing the last one' };
-    }
-    return s;
-  }
-}
-
-/** A Record node: frames go to the sink listeners (the recorder); it says so when none listens. */
-export class SinkRuntime extends BaseRuntime {
-  constructor(
-    node: PlanNode,
-    ctx: EngineContext,
-    private readonly deliver: (node: string, frame: VideoFrame) => boolean,
-  ) {
-    super(node, ctx);
-  }
-
-  override start(): void {
-    this.status = 'idle';
-  }
-
-  override receive(port: string, h: FrameHandle): void {
-    if (this.stopped || port !== 'video') return;
-    const now = this.ctx.clock.now();
-    this.meter.noteIn(now);
-    const view = this.ctx.pool.view(h);
-    const taken = this.deliver(this.id, { ...view, data: view.data.slice() });
-    if (taken) {
-      this.status = 'running';
-      this.message = undefined;
-      this.meter.noteOut(now);
-    } else {
-      this.status = 'idle';
-      this.message = 'no recorder is attached to this session';
-    }
+    this.cancelDriver = this.ctx.clock.setTimeout(() => this.drive(), 1000 / TEXT_MODE_FPS);
   }
 }

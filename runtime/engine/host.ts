@@ -1,0 +1,71 @@
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Clock, IoHost, NodeHost } from '../../nodes';
+import type { FramePool } from './frame-pool';
+import { metrics } from './metrics';
+import { WorkerHost } from './worker-host';
+
+/**
+ * The Node.js host that node runtimes reach through `ctx.host` (nodes/core/runtime.ts): pipeline
+ * workers (worker_threads, ./worker-host.ts), video I/O (runtime/io: the WebM recorder, video
+ * files, NDI through koffi, Spout), and the assets folder. Node runtimes never import these.
+ */
+
+export interface HostOptions {
+  pool: FramePool;
+  clock: Clock;
+  modelsDir: string;
+  assetsDir: string;
+  recordingsDir: string;
+  /** A module exporting `createProcessor` that replaces the default backends (tests). */
+  processorModule?: string | undefined;
+}
+
+/**
+ * Recordings go beside the assets folder (the server's data dir holds assets/ and recordings/
+ * side by side), so node recordings and /api/v1/recordings share one folder.
+ */
+export function recordingsDirFor(assetsDir: string): string {
+  return join(dirname(resolve(assetsDir)), 'recordings');
+}
+
+type Io = typeof import('../io');
+let ioModule: Promise<Io> | null = null;
+/** runtime/io pulls in the codec and koffi: loaded on first use, once per process. */
+const loadIoModule = (): Promise<Io> => (ioModule ??= import('../io'));
+
+/** Builds the host for one engine. */
+export function createNodeHost(o: HostOptions): NodeHost {
+  const wrap = (io: Io): IoHost => ({
+    recorder: ({ prefix, log }) => new io.Recorder({ dir: o.recordingsDir, prefix, log }),
+    videoFile: (path, { loop, log }) => new io.VideoFileSource(path, { clock: o.clock, loop, log }),
+    ndiSource: ({ name, log }) => new io.NdiSource({ name, clock: o.clock, log }),
+    ndiSink: ({ name }) => new io.NdiSink({ name }),
+    spoutSource: ({ name }) => new io.SpoutSource({ name, clock: o.clock }),
+    spoutSink: ({ name }) => new io.SpoutSink({ name }),
+  });
+  let io: Promise<IoHost> | null = null;
+  return {
+    startPipelineWorker: (init, events) =>
+      new WorkerHost(
+        {
+          ...init,
+          modelsDir: o.modelsDir,
+          ...(o.processorModule ? { processorModule: o.processorModule } : {}),
+        },
+        o.pool,
+        {
+          message: events.message,
+          exit: (info) => {
+            if (!info.expected) metrics.workerRestarted();
+            events.exit(info);
+          },
+        },
+      ),
+    loadIo: () => (io ??= loadIoModule().then(wrap)),
+    resolveAsset: (name) => {
+      const base = resolve(o.assetsDir);
+      const path = resolve(base, name);
+      return path.startsWith(base + sep) ? { path } : { error: `"${name}" is outside the assets folder` };
+    },
+  };
+}
