@@ -9,6 +9,7 @@ import { liveEditScenario } from './scenarios/live-edit';
 import { editorScenario } from './scenarios/editor';
 import { soakScenario } from './scenarios/soak';
 import { relayScenario } from './scenarios/relay';
+import { abuseScenario } from './scenarios/abuse';
 import { ioScenario } from './scenarios/io';
 import {
   SkipScenario,
@@ -28,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   editorScenario,
   soakScenario,
   relayScenario,
+  abuseScenario,
   ioScenario,
 ];
 

@@ -43,9 +43,29 @@ beforeAll(async () => {
     { cwd: root, encoding: 'utf8' },
   );
   if (build.status !== 0) throw new Error(`editor build failed:\n${build.stdout}\n${build.stderr}`);
+  // The person clip the person-* examples play, written by the product's own script (e2e/ does
+  // not import runtime/), and their learned models, fetched through npm by `patchbay models`
+  // before the runtime starts (else the first example's worker fetches them while others play).
+  const clip = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      'runtime/io/person-clip.ts',
+      join(tmp, 'data', 'assets'),
+      '2',
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (clip.status !== 0) throw new Error(`person clip failed:\n${clip.stdout}\n${clip.stderr}`);
+  const models = spawnSync(
+    process.execPath,
+    [join(root, 'bin/patchbay.mjs'), 'models', '--models-dir', join(tmp, 'data', 'models')],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (models.status !== 0) throw new Error(`patchbay models failed:\n${models.stdout}\n${models.stderr}`);
   runtime = await startRuntime({ editorDir: join(tmp, 'editor'), dataDir: join(tmp, 'data') });
   context = await launchChromium();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await context?.close();

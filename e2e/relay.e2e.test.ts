@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { haveChromium, launchChromium, startProduct, waitUntil, type Product } from './support/harness';
 
-const TOKEN = 'e2e-relay-token-0123456789';
+const TOKEN = 'e2e-relay-token-0123456789abcdefghij';
 
 let tmp: string;
 let local: Product;

@@ -3,7 +3,11 @@
  * Nothing here imports Node-only modules, the DOM, React or xstate.
  */
 export * from './core/types';
-export { defineNode, port, defaultParams } from './core/define';
+export { defineNode, port, defaultParams, showsResult } from './core/define';
+export { portsFor } from './core/ports';
+export type { NodePorts } from './core/ports';
+export { migrateNodeParams } from './core/migrate';
+export type { NodeMigrateResult } from './core/migrate';
 export type { VideoFrame } from './core/frame';
 export { i420Size, i420Planes, blackFrame } from './core/frame';
 export { i420ToRgba, rgbaToI420 } from './core/pixels';
@@ -15,7 +19,42 @@ export {
   describePipelines,
 } from './core/describe';
 export type { PipelineAvailability } from './core/describe';
-export { builtinNodes, registry, createRegistry } from './registry';
+export { builtinNodes, builtinNodeTypes, registry, createRegistry } from './registry';
+export { NODE_API_VERSION, nodeType, describeError } from './core/runtime';
+export type {
+  AdapterCounters,
+  AdapterStatus,
+  AnyNodeType,
+  Clock,
+  ControlValue,
+  FrameHandle,
+  FramePoolApi,
+  IoHost,
+  NodeContext,
+  NodeHost,
+  NodeRuntime,
+  NodeStats,
+  NodeStatus,
+  NodeType,
+  PipelineFrame,
+  PipelineWorker,
+  PipelineWorkerEvents,
+  PipelineWorkerInit,
+  PipelineWorkerMessage,
+  PortAddress,
+  RecordedFile,
+  RecorderSink,
+  RuntimeFactory,
+  RuntimeNode,
+  TimelineEvent,
+  VideoSink,
+  VideoSource,
+} from './core/runtime';
+export { BaseRuntime, PlaceholderRuntime, copyFrame } from './core/base-runtime';
+export { NodeMeter, percentile } from './core/meter';
+export { DropOldestQueue } from './core/queue';
+export { IoSinkRuntime, IoSourceRuntime } from './core/io-runtime';
+export { QUEUE_DEPTH } from './pipeline/runtime';
 export type { BuiltinNodeType, NodeRegistry } from './registry';
 export { PIPELINES, findPipeline, isOnnxPath, onnxPipeline } from './pipeline/catalog';
 export type { PipelineInfo, PipelineBackendKind } from './pipeline/catalog';

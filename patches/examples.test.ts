@@ -54,11 +54,16 @@ describe('the examples', () => {
   const examples = files.filter((f) => relative(root, f).startsWith('examples/'));
   const byName = (n: string) => load(join(root, 'examples', n));
 
-  it('has the seven named examples, each with a name and a description and no warnings', () => {
+  it('has the twelve named examples, each with a name and a description and no warnings', () => {
     expect(examples.map((f) => relative(join(root, 'examples'), f)).sort()).toEqual([
       'camera-passthrough.patch',
+      'camera-pose.patch',
+      'camera-segment-blur.patch',
       'camera-timeline.patch',
       'effects.patch',
+      'person-pose.patch',
+      'person-segment-blur.patch',
+      'person-segment-mask.patch',
       'test-pattern-gray.patch',
       'test-pattern-timeline.patch',
       'two-outputs.patch',
@@ -122,6 +127,21 @@ describe('the examples', () => {
       expect(entries).toHaveLength(3);
       expect(entries.filter((e) => e.transition_steps > 0)).toHaveLength(1);
       expect(findPipeline('prompt-tint')!.supportsPrompts).toBe(true);
+    }
+    for (const [name, source, id] of [
+      ['camera-segment-blur.patch', 'camera', 'segment-blur'],
+      ['camera-pose.patch', 'camera', 'pose-glow'],
+      ['person-segment-blur.patch', 'video_file', 'segment-blur'],
+      ['person-segment-mask.patch', 'video_file', 'segment-mask'],
+      ['person-pose.patch', 'video_file', 'pose-glow'],
+    ] as const) {
+      const p = byName(name);
+      expect(chain(p)).toEqual([
+        `camera:${source}.video -> pipeline:${id}.video`,
+        `pipeline:${id}.video -> output.video`,
+      ]);
+      expect(findPipeline(id)!.kind).toBe('onnx');
+      if (source === 'video_file') expect(p.nodes[0]!.params.video_file).toBe('astronaut.webm');
     }
     const vace = byName('vace.patch');
     expect(chain(vace)).toEqual([

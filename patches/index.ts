@@ -44,6 +44,7 @@ export {
   camelToSnake,
   detectImportKind,
   importDocument,
+  patchFromPipelines,
 } from './convert';
 export type {
   LayoutEdge,
@@ -55,4 +56,13 @@ export type {
   ImportResult,
   ImportKind,
   ImportDocumentResult,
+  PipelinePatchOptions,
 } from './convert';
+export {
+  applyChanges,
+  invertChanges,
+  jsonSafeChanges,
+  removeNodesChanges,
+  PATCH_CHANGE_OPS,
+} from './changes';
+export type { ApplyChangesResult, ChangeRefusal, PatchChange, PatchChangeOp } from './changes';

@@ -7,22 +7,42 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Keeps ARCHITECTURE.md's dependency direction true: reads the import statements of every
- * .ts/.tsx file (with the TypeScript parser, so `import type`, `export … from`, `import()` and
- * `import('x').T` are told apart) and reports each import that points the wrong way.
+ * .ts/.tsx/.mjs file (with the TypeScript parser, so `import type`, `export … from`, `import()`
+ * and `import('x').T` are told apart) and reports each import that points the wrong way, and
+ * each import circle between folders.
  *
  *   nodes   → nothing of ours; no Node built-ins, Node-only packages, React, xstate, Electron, DOM
  *   patches → nodes
- *   runtime → nodes, patches
+ *   runtime → nodes, patches; inside runtime/, only down the layers of RUNTIME_LAYERS
  *   editor  → nodes, patches, and runtime/protocol with `import type` only
- *   app     → anything
+ *   app     → anything but bench/ and scripts/
  *   e2e     → e2e itself and the runtime/playwright fixture, nothing else of ours
+ *   bench   → nodes, patches, runtime
+ *   scripts → nodes, patches, runtime, editor, bench (repository tooling; nothing imports it)
+ *   bin     → runtime/cli only
  *
  * Test files in nodes/ may use Node built-ins (they read fixtures; they never ship to a browser),
- * but they follow the direction like everything else.
+ * but they follow the direction like everything else. Inside runtime/, a test file may import
+ * any runtime/ folder (an integration test drives the stack from above; nothing imports a test,
+ * so a test cannot close a circle).
  */
 
-const AREAS = ['nodes', 'patches', 'runtime', 'editor', 'app', 'e2e'] as const;
+const AREAS = ['nodes', 'patches', 'runtime', 'editor', 'app', 'e2e', 'bench', 'scripts', 'bin'] as const;
 type Area = (typeof AREAS)[number];
+
+/**
+ * The folders inside runtime/, bottom first. A folder may import folders of lower layers only
+ * (never its own layer's siblings), so no circle can form; CONTEXT.md shows the same table.
+ * A new runtime/ folder must be given a layer here.
+ */
+export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
+  ['clock', 'host', 'json', 'guards', 'compile', 'media'],
+  ['protocol', 'pipelines', 'io', 'events'],
+  ['engine'],
+  ['session', 'relay'],
+  ['server'],
+  ['cli', 'playwright'],
+];
 
 export interface SourceFile {
   /** Repository-relative, forward slashes (e.g. `nodes/camera/definition.ts`). */
@@ -170,7 +190,11 @@ const parsed = new WeakMap<SourceFile, ts.SourceFile>();
 function parse(file: SourceFile): ts.SourceFile {
   let sf = parsed.get(file);
   if (!sf) {
-    const kind = file.path.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+    const kind = file.path.endsWith('.tsx')
+      ? ts.ScriptKind.TSX
+      : /\.[cm]?js$/.test(file.path)
+        ? ts.ScriptKind.JS
+        : ts.ScriptKind.TS;
     sf = ts.createSourceFile(file.path, file.text, ts.ScriptTarget.Latest, true, kind);
     parsed.set(file, sf);
   }
@@ -225,7 +249,41 @@ const ALLOWED: Record<Area, readonly string[]> = {
   editor: ['nodes', 'patches'],
   app: ['nodes', 'patches', 'runtime', 'editor', 'app', 'e2e'],
   e2e: [],
+  bench: ['nodes', 'patches', 'runtime'],
+  scripts: ['nodes', 'patches', 'runtime', 'editor', 'bench'],
+  bin: [],
 };
+
+/** The one folder of another area some areas may reach into (a public entry point). */
+const ALLOWED_ENTRY: Partial<Record<Area, string>> = {
+  e2e: 'runtime/playwright',
+  bin: 'runtime/cli',
+};
+
+const isTestFile = (path: string) => /\.test\.(tsx?|[cm]?js)$/.test(path);
+
+/**
+ * The folder a file counts in for layers and circles: `runtime/<folder>`, `editor/src/<folder>`,
+ * else its top folder. (nodes/ is one unit for now: nodes/core and nodes/pipeline import each
+ * other while node types move into their folders.)
+ */
+export function folderOf(path: string): string {
+  const parts = path.split('/');
+  const strip = (name: string) => name.replace(/\.[^.]*$/, '');
+  if (parts[0] === 'runtime' && parts.length > 1) return `runtime/${strip(parts[1]!)}`;
+  if (parts[0] === 'editor' && parts[1] === 'src' && parts.length > 2)
+    return `editor/src/${strip(parts[2]!)}`;
+  return parts[0]!;
+}
+
+function runtimeLayer(folder: string): number {
+  const name = folder.slice('runtime/'.length);
+  return RUNTIME_LAYERS.findIndex((layer) => layer.includes(name));
+}
+
+/** The target of a relative import, repository-relative. */
+const resolveRelative = (from: string, specifier: string) =>
+  posix.normalize(posix.join(posix.dirname(from), specifier));
 
 /** The violations in a set of files. Pure, so the checker itself can be tested on fake files. */
 export function checkDependencyDirection(files: readonly SourceFile[]): Violation[] {
@@ -233,21 +291,29 @@ export function checkDependencyDirection(files: readonly SourceFile[]): Violatio
   for (const file of files) {
     const from = areaOf(file.path);
     if (!from) continue;
-    const isTest = /\.test\.tsx?$/.test(file.path);
+    const isTest = isTestFile(file.path);
     for (const ref of importsOf(file)) {
       const report = (rule: string) =>
         out.push({ file: file.path, line: ref.line, specifier: ref.specifier, rule });
       if (ref.specifier.startsWith('.')) {
-        const target = posix.normalize(posix.join(posix.dirname(file.path), ref.specifier));
+        const target = resolveRelative(file.path, ref.specifier);
         const to = areaOf(target);
-        if (to === from || (to && ALLOWED[from].includes(to))) continue;
+        if (to === from) {
+          if (from === 'runtime') {
+            const rule = runtimeLayerRule(file.path, target, isTest);
+            if (rule) report(rule);
+          }
+          continue;
+        }
+        if (to && ALLOWED[from].includes(to)) continue;
         if (from === 'editor' && to === 'runtime') {
           if (!isUnder(target, 'runtime/protocol'))
             report('editor may import only runtime/protocol from runtime/');
           else if (!ref.typeOnly) report('editor may import runtime/protocol with `import type` only');
           continue;
         }
-        if (from === 'e2e' && isUnder(target, 'runtime/playwright')) continue;
+        const entry = ALLOWED_ENTRY[from];
+        if (entry && isUnder(target, entry)) continue;
         report(`${from}/ may not import ${to ? `${to}/` : `"${target}" (outside the source folders)`}`);
         continue;
       }
@@ -273,6 +339,78 @@ export function checkDependencyDirection(files: readonly SourceFile[]): Violatio
       }
     }
   }
+  return [...out, ...findImportCircles(files)];
+}
+
+/** The RUNTIME_LAYERS rule broken by an import from one runtime/ file to another, if any. */
+function runtimeLayerRule(fromPath: string, target: string, isTest: boolean): string | null {
+  const a = folderOf(fromPath);
+  const b = folderOf(target);
+  if (a === b) return null;
+  const layerA = runtimeLayer(a);
+  const layerB = runtimeLayer(b);
+  if (layerA < 0) return `${a}/ has no layer in RUNTIME_LAYERS: add it there and to CONTEXT.md`;
+  if (layerB < 0) return `${b}/ has no layer in RUNTIME_LAYERS: add it there and to CONTEXT.md`;
+  if (isTest || layerB < layerA) return null;
+  return layerB === layerA
+    ? `${a}/ may not import ${b}/ (same layer in RUNTIME_LAYERS)`
+    : `${a}/ may not import ${b}/ (a higher layer in RUNTIME_LAYERS)`;
+}
+
+/**
+ * Every circle of imports between folders (`folderOf`), found on the
+ * production imports (tests are left out: nothing imports them). Each circle is reported once,
+ * at the first import that closes it, with the whole loop and the import behind each step.
+ */
+export function findImportCircles(files: readonly SourceFile[]): Violation[] {
+  // edges[a][b] = the first import from folder a to folder b (file, line, specifier)
+  const edges = new Map<string, Map<string, { file: string; line: number; specifier: string }>>();
+  for (const file of files) {
+    if (isTestFile(file.path)) continue;
+    const a = folderOf(file.path);
+    for (const ref of importsOf(file)) {
+      if (!ref.specifier.startsWith('.')) continue;
+      const b = folderOf(resolveRelative(file.path, ref.specifier));
+      if (a === b) continue;
+      let row = edges.get(a);
+      if (!row) edges.set(a, (row = new Map()));
+      if (!row.has(b)) row.set(b, { file: file.path, line: ref.line, specifier: ref.specifier });
+    }
+  }
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  for (const start of [...edges.keys()].sort()) {
+    // Shortest way back to `start`, breadth first, so the loop reported is the plainest one.
+    const back = new Map<string, string>();
+    const queue = [start];
+    let closing: string | undefined;
+    while (queue.length && !closing) {
+      const at = queue.shift()!;
+      for (const next of [...(edges.get(at)?.keys() ?? [])].sort()) {
+        if (next === start) {
+          closing = at;
+          break;
+        }
+        if (!back.has(next)) {
+          back.set(next, at);
+          queue.push(next);
+        }
+      }
+    }
+    if (!closing) continue;
+    const loop = [start];
+    for (let at = closing; at !== start; at = back.get(at)!) loop.splice(1, 0, at);
+    const key = [...loop].sort().join(' ');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const steps = loop.map((a, i) => {
+      const b = loop[(i + 1) % loop.length]!;
+      const e = edges.get(a)!.get(b)!;
+      return `${a} → ${b} (${e.file}:${e.line})`;
+    });
+    const first = edges.get(loop[0]!)!.get(loop[1 % loop.length]!)!;
+    out.push({ ...first, rule: `import circle between folders: ${steps.join(', ')}` });
+  }
   return out;
 }
 
@@ -289,7 +427,7 @@ function listSources(dir: string): string[] {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) return [];
     const full = join(dir, entry.name);
     if (entry.isDirectory()) return listSources(full);
-    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
+    return /\.(tsx?|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
   });
 }
 
@@ -400,6 +538,100 @@ describe('dependency direction: the checker', () => {
     );
   });
 
+  it('inside runtime/, accepts imports down the layers and tests that reach up', () => {
+    const ok = [
+      file(
+        'runtime/engine/engine.ts',
+        "import { ManualClock } from '../clock';\nimport type { Plan } from '../compile/types';",
+      ),
+      file(
+        'runtime/server/server.ts',
+        "import { relayRoutes } from '../relay';\nimport { JsonInputError } from '../json';",
+      ),
+      file('runtime/relay/link.ts', "import { patchFromPipelines } from '../../patches';"),
+      file('runtime/relay/relay.test.ts', "import { createServer } from '../server';"),
+      file('runtime/media/chromium.test.ts', "import { CHROMIUM_FLAGS } from '../playwright/chromium';"),
+      file('runtime/cli/commands/serve.ts', "import { createServer } from '../../server';"),
+    ];
+    expect(checkDependencyDirection(ok)).toEqual([]);
+  });
+
+  it('inside runtime/, reports imports up or across the layers and folders without a layer', () => {
+    const bad = [
+      file('runtime/clock/index.ts', "import type { Clock } from '../engine/api';"),
+      file('runtime/session/session.ts', "import { relayClient } from '../relay/client';"),
+      file('runtime/media/peer.ts', "import { createServer } from '../server';"),
+      file('runtime/gadgets/g.ts', "import { probe } from '../host';"),
+      file('runtime/engine/x.ts', "import { gadget } from '../gadgets';"),
+    ];
+    expect(checkDependencyDirection(bad).map((v) => `${v.file}:${v.line} ${v.specifier}: ${v.rule}`)).toEqual(
+      [
+        'runtime/clock/index.ts:1 ../engine/api: runtime/clock/ may not import runtime/engine/ (a higher layer in RUNTIME_LAYERS)',
+        'runtime/session/session.ts:1 ../relay/client: runtime/session/ may not import runtime/relay/ (same layer in RUNTIME_LAYERS)',
+        'runtime/media/peer.ts:1 ../server: runtime/media/ may not import runtime/server/ (a higher layer in RUNTIME_LAYERS)',
+        'runtime/gadgets/g.ts:1 ../host: runtime/gadgets/ has no layer in RUNTIME_LAYERS: add it there and to CONTEXT.md',
+        'runtime/engine/x.ts:1 ../gadgets: runtime/gadgets/ has no layer in RUNTIME_LAYERS: add it there and to CONTEXT.md',
+      ],
+    );
+  });
+
+  it('checks bench/, scripts/, bin/ and .mjs files', () => {
+    const ok = [
+      file(
+        'bench/scenarios/compile.ts',
+        "import { compile } from '../../runtime/compile';\nimport { median } from '../stats';",
+      ),
+      file('scripts/make-test-media.ts', "import { makeTestMedia } from '../runtime/io';"),
+      file('bin/patchbay.mjs', "const { main } = await import('../runtime/cli/main.ts');"),
+      file('runtime/engine/worker-entry.mjs', "await import('./worker.ts');"),
+    ];
+    expect(checkDependencyDirection(ok)).toEqual([]);
+    const bad = [
+      file('bench/scenarios/editor.ts', "import { Editor } from '../../editor/src/Editor';"),
+      file('scripts/x.ts', "import { main } from '../app/main';"),
+      file('bin/patchbay.mjs', "const { createServer } = await import('../runtime/server/index.ts');"),
+      file('runtime/engine/worker-entry.mjs', "await import('../server/index.ts');"),
+      file('runtime/cli/commands/bench.ts', "import { runBench } from '../../../bench';"),
+    ];
+    expect(checkDependencyDirection(bad).map((v) => `${v.file}:${v.line} ${v.specifier}: ${v.rule}`)).toEqual(
+      [
+        'bench/scenarios/editor.ts:1 ../../editor/src/Editor: bench/ may not import editor/',
+        'scripts/x.ts:1 ../app/main: scripts/ may not import app/',
+        'bin/patchbay.mjs:1 ../runtime/server/index.ts: bin/ may not import runtime/',
+        'runtime/engine/worker-entry.mjs:1 ../server/index.ts: runtime/engine/ may not import runtime/server/ (a higher layer in RUNTIME_LAYERS)',
+        'runtime/cli/commands/bench.ts:1 ../../../bench: runtime/ may not import bench/',
+      ],
+    );
+  });
+
+  it('reports each import circle between folders once, with every step', () => {
+    const files = [
+      // relay ↔ server, as it was: each side is also a direction error, the circle is reported too
+      file('runtime/relay/link.ts', "import { patchFromPipelines } from '../server';"),
+      file('runtime/server/server.ts', "import { relayRoutes } from '../relay';"),
+      // a circle of three top folders with no other rule about them (only the circle check sees it)
+      file('x/a.ts', "import { b } from '../y/b';"),
+      file('y/b.ts', "import { c } from '../z/c';"),
+      file('z/c.ts', "import { a } from '../x/a';"),
+      // the editor's folders: components reading the store's hooks from app/, app/ rendering components
+      file('editor/src/app/App.tsx', "import { Canvas } from '../components/Canvas';"),
+      file('editor/src/components/Canvas.tsx', "import { useEditor } from '../app/context';"),
+      // tests are left out: nothing imports a test, so it closes no circle
+      file('runtime/media/chromium.test.ts', "import { CHROMIUM_FLAGS } from '../playwright/chromium';"),
+      file('runtime/playwright/webm.ts', "import { readWebm } from '../io';"),
+      file('runtime/io/recorder.ts', "import { encoder } from '../media';"),
+    ];
+    expect(findImportCircles(files).map((v) => `${v.file}:${v.line} ${v.rule}`)).toEqual([
+      'editor/src/app/App.tsx:1 import circle between folders: editor/src/app → editor/src/components (editor/src/app/App.tsx:1), editor/src/components → editor/src/app (editor/src/components/Canvas.tsx:1)',
+      'runtime/relay/link.ts:1 import circle between folders: runtime/relay → runtime/server (runtime/relay/link.ts:1), runtime/server → runtime/relay (runtime/server/server.ts:1)',
+      'x/a.ts:1 import circle between folders: x → y (x/a.ts:1), y → z (y/b.ts:1), z → x (z/c.ts:1)',
+    ]);
+    expect(checkDependencyDirection(files.slice(0, 2)).map((v) => v.rule)).toEqual([
+      'runtime/relay/ may not import runtime/server/ (a higher layer in RUNTIME_LAYERS)',
+      'import circle between folders: runtime/relay → runtime/server (runtime/relay/link.ts:1), runtime/server → runtime/relay (runtime/server/server.ts:1)',
+    ]);
+  });
+
   it('does not mistake property names or locals for DOM or Node globals', () => {
     const text = [
       'const o = { window: 1, process: 2 };',
@@ -412,7 +644,7 @@ describe('dependency direction: the checker', () => {
 });
 
 describe('dependency direction: this repository', () => {
-  it('every .ts/.tsx file under nodes/ patches/ runtime/ editor/ app/ e2e/ follows ARCHITECTURE.md', () => {
+  it('every .ts/.tsx/.mjs file under nodes/ patches/ runtime/ editor/ app/ e2e/ bench/ scripts/ bin/ follows the direction, with no circle', () => {
     const files = AREAS.flatMap((area) => listSources(join(ROOT, area))).map((full) =>
       file(relative(ROOT, full).split('\\').join('/'), readFileSync(full, 'utf8')),
     );

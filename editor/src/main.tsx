@@ -2,7 +2,7 @@ import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import { App } from './app/App';
-import { StoreContext } from './app/context';
+import { StoreContext } from './state/react';
 import { launchToken } from './runtime';
 import { EditorStore } from './state';
 

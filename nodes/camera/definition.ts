@@ -92,6 +92,14 @@ export const cameraNode = defineNode({
           },
         ]
       : [],
+  headless: (raw, { fps }) => {
+    const params = { ...raw };
+    const substituted = (params.source_mode ?? 'camera') === 'camera';
+    if (substituted) params.source_mode = 'test_pattern';
+    if (fps !== null) params.fps = fps;
+    return { params, substituted };
+  },
+  media: (p) => (p.source_mode === 'camera' ? { inputTrack: true } : {}),
   scope: { wireType: 'source' },
   continuous: true,
 });

@@ -38,6 +38,14 @@ export function port(name: string, type: PortType, required: boolean, descriptio
   return { name, type, required, description };
 }
 
+/**
+ * True for a node that shows the patch's result (an Output; Scope calls it a sink): a patch
+ * needs one, and "the output" of a session means the first of them.
+ */
+export function showsResult(def: NodeDefinition<ParamsShape> | undefined): boolean {
+  return def?.scope.wireType === 'sink';
+}
+
 /** The default params of a definition. */
 export function defaultParams<S extends ParamsShape>(def: NodeDefinition<S>): z.infer<S> {
   return def.params.parse({});

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { cameraNode } from '../camera/definition';
+import { CameraRuntime } from '../camera/runtime';
+import { outputNode } from '../output/definition';
 import { defineNode } from './define';
+import { nodeType } from './runtime';
 
 /**
  * Type-level tests: each `@ts-expect-error` must be an error, or `npm run typecheck` fails.
@@ -48,8 +52,22 @@ function badDefinitions(): void {
   });
 }
 
+/** A runtime's params are its definition's (ParamsOf): a node type cannot pair mismatched ones. */
+function badNodeTypes(): void {
+  nodeType(cameraNode, (node, ctx) => {
+    const fps: number = node.params.fps;
+    // @ts-expect-error Camera params have no "pipeline_id"
+    void node.params.pipeline_id;
+    void fps;
+    return new CameraRuntime(node, ctx);
+  });
+  // @ts-expect-error a Camera runtime does not run Output nodes
+  nodeType(outputNode, (node, ctx) => new CameraRuntime(node, ctx));
+}
+
 describe('node definition types', () => {
   it('are checked by the compiler (see the @ts-expect-error lines above)', () => {
     expect(typeof badDefinitions).toBe('function');
+    expect(typeof badNodeTypes).toBe('function');
   });
 });

@@ -90,9 +90,22 @@ export interface NodeMigration {
   up: (params: Record<string, unknown>) => Record<string, unknown>;
 }
 
-/** How a node maps to Scope's graph wire form (SCOPE-COMPAT.md). */
+/**
+ * How a node maps to Scope's graph wire form (SCOPE-COMPAT.md). A `sink` shows the patch's
+ * result (an Output): the compiler wants at least one in a patch.
+ */
 export interface ScopeMapping {
   wireType: 'source' | 'pipeline' | 'sink' | 'record' | 'node';
+}
+
+/** What a node adds to a plan's media wiring for given params (the compiler reads it). */
+export interface NodeMedia {
+  /** Takes a video track in from the client (a Camera in camera mode). */
+  inputTrack?: boolean;
+  /** Sends a video track to the client, named so (an Output with preview). */
+  outputTrack?: { name: string };
+  /** Sinks it feeds; one with a `capability` is bound only when the host has it. */
+  sinks?: { kind: 'ndi' | 'spout' | 'record'; name: string; capability?: Capability }[];
 }
 
 export type ParamsShape = z.ZodObject<z.ZodRawShape>;
@@ -117,6 +130,17 @@ export interface NodeDefinition<S extends ParamsShape = ParamsShape> {
   /** Inputs/outputs that depend on params (e.g. an NDI node's direction); defaults to the static ones. */
   ports?: (params: z.infer<S>) => { inputs: readonly PortDefinition[]; outputs: readonly PortDefinition[] };
   scope: ScopeMapping;
+  /**
+   * How the node plays with no client attached (`patchbay play`), from its saved (raw) params:
+   * a Camera swaps the browser's track for the test pattern. `fps` is the player's rate override
+   * (null: none). Omitted: the node plays as saved.
+   */
+  headless?: (
+    params: Record<string, unknown>,
+    options: { fps: number | null },
+  ) => { params: Record<string, unknown>; substituted: boolean };
+  /** Client tracks and sinks for these params; none when omitted. */
+  media?: (params: z.infer<S>) => NodeMedia;
   /** Continuous nodes produce output without input (sources, clocks). */
   continuous: boolean;
 }

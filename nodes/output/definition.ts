@@ -72,6 +72,15 @@ export const outputNode = defineNode({
       });
     return reqs;
   },
+  media: (p) => ({
+    ...(p.preview ? { outputTrack: { name: p.name } } : {}),
+    sinks: [
+      ...(['ndi', 'spout'] as const)
+        .filter((kind) => p.sinks[kind].enabled)
+        .map((kind) => ({ kind, name: p.sinks[kind].name, capability: kind })),
+      ...(p.record ? [{ kind: 'record' as const, name: p.name }] : []),
+    ],
+  }),
   scope: { wireType: 'sink' },
   continuous: false,
 });

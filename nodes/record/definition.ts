@@ -45,6 +45,7 @@ export const recordNode = defineNode({
   },
   migrations: [],
   requires: () => [],
+  media: (p) => ({ sinks: [{ kind: 'record', name: p.filename }] }),
   scope: { wireType: 'record' },
   continuous: false,
 });

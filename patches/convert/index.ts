@@ -7,4 +7,6 @@ export { importScopeWorkflow, scopeWorkflowSchema } from './scope-workflow';
 export type { ImportOptions, ImportResult } from './scope-workflow';
 export { importScopeTimeline, scopeLegacyTimelineSchema, camelToSnake } from './scope-timeline';
 export { detectImportKind, importDocument } from './detect';
+export { patchFromPipelines } from './scope-pipelines';
+export type { PipelinePatchOptions } from './scope-pipelines';
 export type { ImportKind, ImportDocumentResult } from './detect';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { findPipeline, registry as builtinRegistry, type NodeRegistry, type PortType } from '../../nodes';
+import {
+  findPipeline,
+  portsFor,
+  registry as builtinRegistry,
+  type NodeRegistry,
+  type PortType,
+} from '../../nodes';
 import { issue } from '../format/issues';
 import { ID_PATTERN } from '../format/schema';
 import {
@@ -70,9 +76,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 function outputPortType(reg: NodeRegistry, node: PatchNode, port: string): PortType | undefined {
   const def = reg.get(node.type);
   if (!def) return undefined;
-  const parsed = def.params.safeParse(node.params);
-  const ports = parsed.success && def.ports ? def.ports(parsed.data) : def;
-  return ports.outputs.find((p) => p.name === port)?.type;
+  return portsFor(def, node.params).outputs.find((p) => p.name === port)?.type;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { NodeDefinition, ParamsShape } from '../../nodes';
+import { migrateNodeParams, type NodeMigrateResult } from '../../nodes';
 import { issue } from './issues';
 import type { PatchIssue } from './types';
 import { PATCH_FORMAT_VERSION } from './types';
@@ -194,48 +194,6 @@ export function migrateFormat(
   return { ok: true, doc, applied };
 }
 
-export type NodeMigrateResult =
-  | { ok: true; params: Record<string, unknown>; version: number; applied: string[] }
-  | { ok: false; code: 'NODE_VERSION_TOO_NEW' | 'NODE_MIGRATION_FAILED'; message: string };
-
-/**
- * Upgrades one node's params from `version` to its definition's current version with the
- * definition's named migrations. A version newer than the definition is refused: the params
- * would be guessed at, and guessing on stage is worse than a clear error.
- */
-export function migrateNodeParams(
-  def: NodeDefinition<ParamsShape>,
-  version: number,
-  params: Record<string, unknown>,
-): NodeMigrateResult {
-  if (version > def.version) {
-    return {
-      ok: false,
-      code: 'NODE_VERSION_TOO_NEW',
-      message: `"${def.type}" params are version ${version}; this Patchbay has version ${def.version} of that node type. Update Patchbay (or the node package) to open it.`,
-    };
-  }
-  let current = { ...params };
-  const applied: string[] = [];
-  for (let v = version; v < def.version; v++) {
-    const step = def.migrations.find((m) => m.from === v);
-    if (!step) {
-      return {
-        ok: false,
-        code: 'NODE_MIGRATION_FAILED',
-        message: `"${def.type}" has no migration from version ${v}`,
-      };
-    }
-    try {
-      current = { ...step.up({ ...current }) };
-    } catch (error) {
-      return {
-        ok: false,
-        code: 'NODE_MIGRATION_FAILED',
-        message: `"${def.type}" migration "${step.name}" (v${v}→v${v + 1}) failed: ${(error as Error).message}`,
-      };
-    }
-    applied.push(`${def.type} ${step.name} (v${v}→v${v + 1})`);
-  }
-  return { ok: true, params: current, version: def.version, applied };
-}
+/** Node-version migrations run in one place, beside the definitions (nodes/core/migrate.ts). */
+export { migrateNodeParams };
+export type { NodeMigrateResult };

@@ -11,7 +11,7 @@ describe('patchbay main', () => {
   it('lists every command with its usage', async () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);
-    for (const name of ['validate', 'import', 'serve', 'play', 'bench'])
+    for (const name of ['validate', 'import', 'serve', 'play', 'bench', 'models'])
       expect(c.out.some((l) => l.trimStart().startsWith(name))).toBe(true);
   });
 

@@ -20,6 +20,7 @@ const loaders: Record<string, () => Promise<CliCommand>> = {
   serve: async () => (await import('./commands/serve')).serveCommand,
   play: async () => (await import('./commands/play')).playCommand,
   bench: async () => (await import('./commands/bench')).benchCommand,
+  models: async () => (await import('./commands/models')).modelsCommand,
 };
 
 const defaultIo: CliIo = {

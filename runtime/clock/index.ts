@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../engine/api';
 
 /**
  * Clocks for the runtime: `realClock` (wall time, performance.now) and `ManualClock` (virtual
@@ -7,7 +6,12 @@ import type { Clock } from '../engine/api';
  * 'fixed'`) use. Everything time-based in a session (sources, prompt timelines, stats ticks)
  * reads the injected clock, never Date.now or a raw timer.
  */
-export type { Clock } from '../engine/api';
+/** A clock in milliseconds. `realClock` reads performance.now; tests and `--clock fixed` inject their own. */
+export interface Clock {
+  now(): number;
+  /** Schedules `fn` after `ms` on this clock; returns a cancel function. */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
 
 /** Wall-clock time in milliseconds since the process started. */
 export const realClock: Clock = {

@@ -4,6 +4,9 @@ import {
   onnxPipeline,
   isStreamPort,
   PIPELINES,
+  portsFor,
+  migrateNodeParams,
+  showsResult,
   type Capability,
   type CapabilityStatus,
   type NodeDefinition,
@@ -289,7 +292,7 @@ function compileChecked(patch: unknown, registry: NodeRegistry, ctx: CompileCont
     }
   }
 
-  if (!entries.some((e) => e.def?.type === 'output')) {
+  if (!entries.some((e) => showsResult(e.def))) {
     diag.add({
       code: 'NO_OUTPUT',
       fatal: true,
@@ -322,21 +325,14 @@ function compileChecked(patch: unknown, registry: NodeRegistry, ctx: CompileCont
   const available = (c: Capability) => capabilityStatus(ctx, c).available;
   for (const e of entries) {
     if (e.disabled || !e.def) continue;
-    const p = e.params;
-    if (e.def.type === 'camera' && p.source_mode === 'camera')
-      inputTracks.push({ node: e.id, index: inputTracks.length });
-    if (e.def.type === 'output') {
-      if (p.preview === true)
-        outputTracks.push({ node: e.id, index: outputTracks.length, name: String(p.name) });
-      const s = isRecord(p.sinks) ? p.sinks : {};
-      for (const kind of ['ndi', 'spout'] as const) {
-        const sink = s[kind];
-        if (isRecord(sink) && sink.enabled === true && available(kind))
-          sinks.push({ node: e.id, kind, name: String(sink.name) });
-      }
-      if (p.record === true) sinks.push({ node: e.id, kind: 'record', name: String(p.name) });
-    }
-    if (e.def.type === 'record') sinks.push({ node: e.id, kind: 'record', name: String(p.filename) });
+    const media = e.def.media?.(e.params);
+    if (!media) continue;
+    if (media.inputTrack) inputTracks.push({ node: e.id, index: inputTracks.length });
+    if (media.outputTrack)
+      outputTracks.push({ node: e.id, index: outputTracks.length, name: media.outputTrack.name });
+    for (const sink of media.sinks ?? [])
+      if (!sink.capability || available(sink.capability))
+        sinks.push({ node: e.id, kind: sink.kind, name: sink.name });
   }
 
   diag.summarise();
@@ -440,41 +436,33 @@ function resolveNode(
     });
     return entry;
   }
-  if (version > def.version) {
-    disable({
-      code: 'INVALID_PARAMS',
-      path: ['nodes', index, 'version'],
-      message: `${label} is version ${version}, newer than this Patchbay's ${def.type} version ${def.version}`,
-      hint: `Open the patch in a newer Patchbay, or set "version" to ${def.version} if the params are compatible.`,
-    });
-    return entry;
-  }
-  let params: Record<string, unknown> = { ...rawParams };
-  for (let v = version; v < def.version; v++) {
-    const migration = def.migrations.find((m) => m.from === v);
-    if (!migration) {
+  // Node-version migrations (nodes/core/migrate.ts, the one place they run).
+  const migrated = migrateNodeParams(def, version, rawParams);
+  if (!migrated.ok) {
+    if (migrated.code === 'NODE_VERSION_TOO_NEW')
       disable({
         code: 'INVALID_PARAMS',
         path: ['nodes', index, 'version'],
-        message: `${label}: no migration from ${def.type} version ${v} to ${v + 1}`,
+        message: `${label} is version ${version}, newer than this Patchbay's ${def.type} version ${def.version}`,
+        hint: `Open the patch in a newer Patchbay, or set "version" to ${def.version} if the params are compatible.`,
+      });
+    else if (migrated.step?.name === undefined)
+      disable({
+        code: 'INVALID_PARAMS',
+        path: ['nodes', index, 'version'],
+        message: `${label}: no migration from ${def.type} version ${migrated.step?.from} to ${(migrated.step?.from ?? 0) + 1}`,
         hint: 'This is a bug in the node definition; report it with the patch file.',
       });
-      return entry;
-    }
-    try {
-      const up = migration.up(params);
-      if (!isRecord(up)) throw new Error('it did not return a params object');
-      params = up;
-    } catch (error) {
+    else
       disable({
         code: 'INVALID_PARAMS',
         path: ['nodes', index, 'params'],
-        message: `${label}: migration ${q(migration.name)} (version ${v} → ${v + 1}) failed: ${(error as Error)?.message ?? String(error)}`,
+        message: `${label}: migration ${q(migrated.step.name)} (version ${migrated.step.from} → ${migrated.step.from + 1}) failed: ${migrated.cause}`,
         hint: `Fix the params by hand to match ${def.type} version ${def.version}, then set "version" to ${def.version}.`,
       });
-      return entry;
-    }
+    return entry;
   }
+  const params = migrated.params;
   entry.params = params;
 
   const parsed = def.params.safeParse(params);
@@ -500,16 +488,9 @@ function resolveNode(
   entry.params = parsed.data as Record<string, unknown>;
   entry.valid = true;
 
-  if (def.ports) {
-    try {
-      const ports = def.ports(parsed.data);
-      entry.inputs = ports.inputs;
-      entry.outputs = ports.outputs;
-    } catch {
-      // A definition's ports() that throws keeps the static ports: edges are then checked
-      // against the union, which refuses nothing that could be right.
-    }
-  }
+  const ports = portsFor(def, parsed.data, { validated: true });
+  entry.inputs = ports.inputs;
+  entry.outputs = ports.outputs;
 
   const pipelineId = entry.params.pipeline_id;
   if (def.category === 'pipeline' && typeof pipelineId === 'string') {

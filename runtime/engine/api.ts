@@ -1,7 +1,8 @@
-import type { HostCapabilities, PipelineInfo, VideoFrame } from '../../nodes';
+import type { HostCapabilities, NodeRegistry, PipelineInfo, VideoFrame } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { CompileError, Plan } from '../compile/types';
-import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
+import type { Clock } from '../clock';
+import type { ChangeRefusal, NodeStats, PatchChange, SessionStateName } from '../protocol';
 
 /**
  * The engine's public surface: one RuntimeSession per running patch. The server wires WebRTC
@@ -9,12 +10,8 @@ import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
  * and tests drive it directly.
  */
 
-/** A clock in milliseconds. `realClock` reads performance.now; tests and `--clock fixed` inject their own. */
-export interface Clock {
-  now(): number;
-  /** Schedules `fn` after `ms` on this clock; returns a cancel function. */
-  setTimeout(fn: () => void, ms: number): () => void;
-}
+/** The clock lives in runtime/clock (below the engine); re-exported for the engine's callers. */
+export type { Clock } from '../clock';
 
 export interface SessionOptions {
   patch: Patch;
@@ -36,14 +33,24 @@ export interface SessionOptions {
    * compile; a function is read again at each compile (models added while the session lives).
    */
   extraPipelines?: readonly PipelineInfo[] | (() => readonly PipelineInfo[]);
+  /** Node types to compile and run (default: the built-ins; the server adds node packages). */
+  registry?: NodeRegistry;
   log?: (line: string) => void;
 }
 
 export interface EditResult {
   ok: boolean;
-  /** Fatal compile errors when !ok; the running plan is kept unchanged. */
+  /** Why, when !ok (refusals as compile errors, or fatal compile errors); nothing changed. */
   errors: CompileError[];
+  /** The session's revision after the edit (unchanged when refused). */
   revision: number;
+  /**
+   * When !ok: each change that did not fit the patch (its index, reason, node or edge), or with
+   * index -1 the compile errors that refused the batch as a whole while the session runs.
+   */
+  refused?: ChangeRefusal[];
+  /** True when it applied without a compile (live params went straight to the running nodes). */
+  live?: boolean;
 }
 
 export interface SessionEvents {
@@ -54,6 +61,11 @@ export interface SessionEvents {
   timeline: { node: string; time: number; playing: boolean; entry: number | null };
   /** Scope's parameters_updated notification payload. */
   parameters: Record<string, unknown>;
+  /**
+   * An applied batch of patch changes and the revision it made. `origin: "parameters"`: they
+   * came from Scope's data channel (the editor's socket forwards these so the editor follows).
+   */
+  changes: { changes: PatchChange[]; revision: number; origin: 'edit' | 'parameters' };
 }
 
 export interface RuntimeSession {
@@ -65,7 +77,10 @@ export interface RuntimeSession {
   diagnostics(): CompileError[];
   /** Replaces the patch; live-reconfigures when running. */
   load(patch: Patch): Promise<EditResult>;
-  /** Applies edits; live-reconfigures when running. */
+  /**
+   * Applies edits (patches' applyChanges, all or nothing); live params need no compile, other
+   * edits compile and live-reconfigure when running. Refusals come back in `refused`.
+   */
   applyChanges(changes: PatchChange[]): Promise<EditResult>;
   start(): Promise<void>;
   stop(): Promise<void>;

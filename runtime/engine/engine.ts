@@ -1,17 +1,28 @@
-import { vaceConditioning, type VaceParamsInput, type VideoFrame } from '../../nodes';
+import {
+  PlaceholderRuntime,
+  registry as builtinRegistry,
+  type ControlValue,
+  type NodeContext,
+  type NodeHost,
+  type NodeRegistry,
+  type NodeRuntime,
+  type NodeStats,
+  type PortAddress,
+  type PromptControl,
+  type TimelineEvent,
+  type VaceControl,
+  type VideoFrame,
+} from '../../nodes';
 import type { PortRef } from '../../patches';
 import type { Plan, PlanDiff, PlanNode } from '../compile';
 import { ManualClock } from '../clock';
-import type { PromptControl, VaceControl } from '../pipelines/types';
-import type { NodeStats } from '../protocol';
+import type { NodeStats as ProtocolNodeStats } from '../protocol';
 import type { Clock, SessionEvents } from './api';
-import type { Controls, EngineContext, NodeRuntime } from './context';
-import { TimelineRuntime, VaceRuntime } from './controls';
 import { FramePool, type FrameHandle } from './frame-pool';
+import { createNodeHost, recordingsDirFor } from './host';
 import { metrics } from './metrics';
-import { CameraRuntime, OutputRuntime, PipelineRuntime, PlaceholderRuntime } from './node-runtimes';
-import { createIoRuntime, OutputIoRuntime, RecordRuntime, recordingsDirFor } from './io-runtimes';
-import { prewarmWorker } from './worker-host';
+import { FramePorts } from './ports';
+import { prewarmWorker, type WorkerHost } from './worker-host';
 
 /**
  * Runs one plan: a runtime per node, frames routed along stream edges as pool handles, stats
@@ -33,13 +44,22 @@ export interface EngineOptions {
   processorModule?: string;
   /** Most frame slots alive at once (default 64). */
   maxSlots?: number;
+  /** Node types to run (default: the built-ins); node packages add theirs. */
+  registry?: NodeRegistry;
   log: (line: string) => void;
+  /** Where frames leave the engine; the session passes its own so consumers outlive the engine. */
+  ports?: FramePorts;
   emit: <K extends keyof SessionEvents>(event: K, payload: SessionEvents[K]) => void;
   /** The running patch as `.patch` text (recordings carry it). */
   patchText?: () => string | undefined;
 }
 
 type Route = PortRef;
+
+// The stats a node runtime reports are the protocol's (nodes/ declares them; the editor reads them).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const statsAgree: Same<NodeStats, ProtocolNodeStats> = true;
+void statsAgree;
 
 const STATS_MS = 1000;
 /** A node error sends the stats at once (at most this often), so a short error is still seen. */
@@ -64,24 +84,22 @@ function installTestHooks(log: (line: string) => void): void {
   });
 }
 
-export class Engine implements EngineContext {
+export class Engine implements NodeContext {
   readonly pool: FramePool;
   readonly clock: Clock;
   readonly fixed: boolean;
-  readonly modelsDir: string;
-  readonly assetsDir: string;
-  readonly recordingsDir: string;
-  readonly processorModule: string | undefined;
+  readonly host: NodeHost;
   paused = false;
+  private readonly registry: NodeRegistry;
   private plan: Plan;
   private readonly nodes = new Map<string, NodeRuntime>();
   private routes = new Map<string, Route[]>();
   private outputTrack = new Map<string, number>();
   private inputNode = new Map<number, string>();
-  private readonly outputListeners = new Set<(index: number, frame: VideoFrame) => void>();
-  private readonly sinkListeners = new Set<(node: string, frame: VideoFrame) => void>();
-  private readonly channelPrompts = new Map<string, { control: PromptControl; at: number }>();
-  private readonly channelVace = new Map<string, Partial<VaceControl> & { enabled?: boolean }>();
+  /** Output and sink frames leave here (the session's ports, or the engine's own). */
+  readonly ports: FramePorts;
+  /** Values set over Scope's data channel, per node and key (`prompts`, `vace`). */
+  private readonly channel = new Map<string, Map<string, ControlValue>>();
   private cancelStats: (() => void) | null = null;
   private stepScheduled = false;
   private stopped = false;
@@ -90,21 +108,25 @@ export class Engine implements EngineContext {
   private loadWaiters: (() => void)[] = [];
   private lastErrorStats = -Infinity;
 
-  patchText(): string | undefined {
-    return this.options.patchText?.();
-  }
-
   constructor(private readonly options: EngineOptions) {
     this.plan = options.plan;
     this.clock = options.clock;
     this.fixed = options.fixed;
-    this.modelsDir = options.modelsDir;
-    this.assetsDir = options.assetsDir ?? 'assets';
-    this.recordingsDir = options.recordingsDir ?? recordingsDirFor(this.assetsDir);
-    this.processorModule = options.processorModule;
+    this.registry = options.registry ?? builtinRegistry;
     if (this.fixed && !(this.clock instanceof ManualClock))
       throw new Error('fixed clock mode needs a ManualClock');
+    this.ports = options.ports ?? new FramePorts(options.log);
     this.pool = new FramePool({ maxSlots: options.maxSlots ?? 64 });
+    const assetsDir = options.assetsDir ?? 'assets';
+    this.host = createNodeHost({
+      pool: this.pool,
+      clock: this.clock,
+      modelsDir: options.modelsDir,
+      assetsDir,
+      recordingsDir: options.recordingsDir ?? recordingsDirFor(assetsDir),
+      processorModule: options.processorModule,
+      patchText: options.patchText,
+    });
     metrics.addPool(this.pool);
   }
 
@@ -125,8 +147,7 @@ export class Engine implements EngineContext {
 
   /** True when every pipeline has finished loading (ready, or failed and passing through). */
   loaded(): boolean {
-    for (const rt of this.nodes.values())
-      if (rt instanceof PipelineRuntime && rt.status === 'warming') return false;
+    for (const rt of this.nodes.values()) if (rt.loading?.()) return false;
     return true;
   }
 
@@ -189,12 +210,19 @@ export class Engine implements EngineContext {
 
   /** Data-channel prompts for a pipeline (they win over a timeline until its next entry). */
   setPrompts(id: string, control: PromptControl): void {
-    this.channelPrompts.set(id, { control, at: this.clock.now() });
+    this.setChannel(id, 'prompts', control);
   }
 
   /** Data-channel VACE settings for a pipeline, merged over its VACE node's. */
   setVace(id: string, vace: Partial<VaceControl> & { enabled?: boolean }): void {
-    this.channelVace.set(id, { ...this.channelVace.get(id), ...vace });
+    const old = this.channelValue(id, 'vace')?.value as Record<string, unknown> | undefined;
+    this.setChannel(id, 'vace', { ...old, ...vace });
+  }
+
+  private setChannel(id: string, key: string, value: unknown): void {
+    let values = this.channel.get(id);
+    if (!values) this.channel.set(id, (values = new Map()));
+    values.set(key, { value, changedAt: this.clock.now() });
   }
 
   setPaused(paused: boolean): void {
@@ -213,46 +241,44 @@ export class Engine implements EngineContext {
   killWorkers(why: string): number {
     let n = 0;
     for (const rt of this.nodes.values()) {
-      const host = rt instanceof PipelineRuntime ? rt.worker : null;
+      const host = rt.worker;
       if (!host?.alive) continue;
       this.log(`[${rt.id}] terminating its worker (${why})`);
-      void host.worker.terminate();
+      host.terminate();
       n++;
     }
     return n;
   }
 
   /** The worker of a pipeline node (tests kill it to check recovery). */
-  workerOf(id: string): PipelineRuntime['worker'] {
-    const rt = this.nodes.get(id);
-    return rt instanceof PipelineRuntime ? rt.worker : null;
+  workerOf(id: string): WorkerHost | null {
+    // This engine's host starts every worker (./host.ts), so each is a WorkerHost.
+    return (this.nodes.get(id)?.worker as WorkerHost | null | undefined) ?? null;
   }
 
-  timeline(id: string): TimelineRuntime | null {
-    const rt = this.nodes.get(id);
-    return rt instanceof TimelineRuntime ? rt : null;
+  /** Play/pause/seek of a node that has a transport (a Prompt-timeline). */
+  timeline(id: string): NonNullable<NodeRuntime['transport']> | null {
+    return this.nodes.get(id)?.transport ?? null;
   }
 
   pushInputFrame(index: number, frame: VideoFrame): void {
     const id = this.inputNode.get(index);
     const rt = id ? this.nodes.get(id) : undefined;
-    if (rt instanceof CameraRuntime) rt.pushFrame(frame);
+    rt?.pushFrame?.(frame);
   }
 
   onOutputFrame(cb: (index: number, frame: VideoFrame) => void): () => void {
-    this.outputListeners.add(cb);
-    return () => this.outputListeners.delete(cb);
+    return this.ports.onOutput(cb);
   }
 
   /** Every frame reaching an Output or Record node (recorders, NDI/Spout senders). */
   onSinkFrame(cb: (node: string, frame: VideoFrame) => void): () => void {
-    this.sinkListeners.add(cb);
-    return () => this.sinkListeners.delete(cb);
+    return this.ports.onSink(cb);
   }
 
   latestFrame(outputId?: string): VideoFrame | null {
     for (const rt of this.nodes.values()) {
-      if (rt instanceof OutputRuntime && (outputId === undefined || rt.id === outputId)) return rt.latest;
+      if (rt.latestFrame && (outputId === undefined || rt.id === outputId)) return rt.latestFrame();
     }
     return null;
   }
@@ -278,8 +304,8 @@ export class Engine implements EngineContext {
       const all = [...this.nodes.values()];
       this.nodes.clear();
       await Promise.all(all.map((rt) => rt.stop()));
-      this.outputListeners.clear();
-      this.sinkListeners.clear();
+      // Ports the session passed in outlive this engine; only our own are dropped.
+      if (!this.options.ports) this.ports.clear();
       metrics.removePool(this.pool);
       this.pool.clear();
     })();
@@ -296,32 +322,26 @@ export class Engine implements EngineContext {
     this.pool.release(h);
   }
 
-  controlsFor(id: string): Controls {
-    const node = this.nodes.get(id)?.node;
-    const out: Controls = {};
-    if (!node) return out;
-    const channel = this.channelPrompts.get(id);
-    const tlRef = node.controlInputs.prompts;
-    const tl = tlRef ? this.nodes.get(tlRef.node) : undefined;
-    const fromTimeline = tl instanceof TimelineRuntime ? tl.current() : null;
-    if (fromTimeline && (!channel || (tl as TimelineRuntime).changedAt >= channel.at))
-      out.prompts = fromTimeline;
-    else if (channel) out.prompts = channel.control;
-    const vaceRef = node.controlInputs.vace;
-    const vaceNode = vaceRef ? this.nodes.get(vaceRef.node) : undefined;
-    const override = this.channelVace.get(id);
-    if (override?.enabled !== false && (vaceNode instanceof VaceRuntime || override?.enabled === true)) {
-      const { enabled: _enabled, ...rest } = override ?? {};
-      const params: VaceParamsInput = {
-        ...(vaceNode instanceof VaceRuntime ? vaceNode.control() : {}),
-        ...rest,
-      };
-      // nodes/vace's rules: asset references stay inside the assets folder, the scale is clamped.
-      const c = vaceConditioning(params);
-      if (c.vace) out.vace = c.vace;
-      if (c.warnings.length) out.warnings = c.warnings;
-    }
-    return out;
+  publish(id: string, frame: VideoFrame): boolean {
+    const index = this.outputTrack.get(id);
+    if (index !== undefined) this.ports.output(id, index, frame);
+    return this.ports.sink(id, frame) || index !== undefined;
+  }
+
+  controlInput(from: PortAddress): ControlValue | null {
+    return this.nodes.get(from.node)?.control?.(from.port) ?? null;
+  }
+
+  channelValue(id: string, key: string): ControlValue | undefined {
+    return this.channel.get(id)?.get(key);
+  }
+
+  timelineEvent(e: TimelineEvent): void {
+    this.options.emit('timeline', e);
+  }
+
+  frameProduced(): void {
+    metrics.frameProduced();
   }
 
   nodeError(node: string, message: string, recoverable: boolean): void {
@@ -350,12 +370,8 @@ export class Engine implements EngineContext {
     if (!this.fixed || this.stepScheduled || this.stopped || !this.started) return;
     this.stepScheduled = true;
     // Sources that make frames on the clock (a client's camera track does not).
-    const hasSource = this.plan.nodes.some(
-      (n) =>
-        !n.disabled &&
-        ((n.type === 'camera' && n.params.source_mode !== 'camera') ||
-          (n.type === 'pipeline' && !n.streamInputs.video)),
-    );
+    let hasSource = false;
+    for (const rt of this.nodes.values()) if (rt.clocked?.()) hasSource = true;
     // Without a source only ticks are due: step slowly rather than spin a core.
     const step = (): void => {
       this.stepScheduled = false;
@@ -379,51 +395,24 @@ export class Engine implements EngineContext {
     for (const rt of created.reverse()) rt.start();
   }
 
+  /** The registry's runtime for the node's type; a placeholder that says why when there is none. */
   private createRuntime(node: PlanNode): NodeRuntime {
     if (node.disabled) return new PlaceholderRuntime(node, this, 'disabled', node.disabled.reason);
-    switch (node.type) {
-      case 'camera':
-        return new CameraRuntime(node, this);
-      case 'pipeline':
-        return new PipelineRuntime(node, this);
-      case 'output':
-        return new OutputIoRuntime(node, this, (id, frame) => this.deliverOutput(id, frame));
-      case 'record':
-        return new RecordRuntime(node, this, (id, frame) => void this.deliverSink(id, frame));
-      case 'ndi':
-      case 'spout':
-        return createIoRuntime(node, this)!;
-      case 'prompt-timeline':
-        return new TimelineRuntime(node, this, (e) => this.options.emit('timeline', e));
-      case 'vace':
-        return new VaceRuntime(node);
-      default:
-        return new PlaceholderRuntime(
-          node,
-          this,
-          'error',
-          `"${node.type}" nodes are not run by the engine on this host yet; the rest of the patch runs`,
-        );
-    }
-  }
-
-  private deliverOutput(id: string, frame: VideoFrame): void {
-    const index = this.outputTrack.get(id);
-    if (index !== undefined) for (const cb of this.outputListeners) this.guard(id, () => cb(index, frame));
-    this.deliverSink(id, frame);
-  }
-
-  private deliverSink(id: string, frame: VideoFrame): boolean {
-    for (const cb of this.sinkListeners) this.guard(id, () => cb(id, frame));
-    return this.sinkListeners.size > 0;
-  }
-
-  /** A consumer's bug (an encoder, a recorder) is logged; it never stops the frame flow. */
-  private guard(node: string, fn: () => void): void {
+    const factory = this.registry.runtime(node.type);
+    if (!factory)
+      return new PlaceholderRuntime(
+        node,
+        this,
+        'error',
+        `"${node.type}" nodes are not run by the engine on this host yet; the rest of the patch runs`,
+      );
     try {
-      fn();
+      return factory(node, this);
     } catch (error) {
-      this.log(`[${node}] a frame consumer threw: ${(error as Error).message}`);
+      // A node type's bug (a package's runtime) disables that node, never the session.
+      const message = `could not start: ${(error as Error)?.message ?? String(error)}`;
+      this.log(`[${node.id}] ${message}`);
+      return new PlaceholderRuntime(node, this, 'error', message);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FramePool } from './frame-pool';
-import { DropOldestQueue } from './queue';
+import { DropOldestQueue } from '../../nodes';
 
 describe('FramePool', () => {
   it('hands out slots with one reference and reuses them when released', () => {

@@ -1,4 +1,4 @@
-import { i420Size, type VideoFrame } from '../../nodes';
+import { i420Size, type FrameHandle, type FramePoolApi, type VideoFrame } from '../../nodes';
 
 /**
  * Frames live in a pool of SharedArrayBuffer slots, one I420 frame each, and move between
@@ -9,16 +9,8 @@ import { i420Size, type VideoFrame } from '../../nodes';
  * the slot goes back to the free list when the count reaches zero.
  */
 
-/** A frame as it travels between threads: which slot holds its pixels, and its metadata. */
-export interface FrameHandle {
-  slot: number;
-  /** Bumped every time the slot is handed out, so a stale handle is caught, not misread. */
-  gen: number;
-  width: number;
-  height: number;
-  timestampMs: number;
-  seq: number;
-}
+/** A frame as it travels between threads (declared with the node-runtime API, nodes/core/runtime.ts). */
+export type { FrameHandle };
 
 interface Slot {
   sab: SharedArrayBuffer;
@@ -43,7 +35,7 @@ export interface FramePoolStats {
 }
 
 /** The pool of shared frame buffers for one session. Grows on demand up to `maxSlots`. */
-export class FramePool {
+export class FramePool implements FramePoolApi {
   private readonly slots: (Slot | undefined)[] = [];
   private readonly freeBySize = new Map<number, number[]>();
   private readonly maxSlots: number;

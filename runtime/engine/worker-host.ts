@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { PipelineWorker } from '../../nodes';
 import type { FrameHandle, FramePool } from './frame-pool';
 import { metrics } from './metrics';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './protocol';
@@ -110,7 +111,7 @@ type FrameMessage = Omit<Extract<MainToWorker, { type: 'frame' }>, 'buffers'>;
  * The main thread's side of one pipeline worker: spawns it, posts frames (sending each slot's
  * shared buffer the first time the worker needs it), and reports its messages and its end.
  */
-export class WorkerHost {
+export class WorkerHost implements PipelineWorker {
   readonly worker: Worker;
   private readonly known = new Map<number, SharedArrayBuffer>();
   private disposing = false;
@@ -164,6 +165,11 @@ export class WorkerHost {
 
   get alive(): boolean {
     return !this.exited;
+  }
+
+  /** Ends the thread at once, as a crash would (crash tests, the SIGUSR2 test hook). */
+  terminate(): void {
+    void this.worker.terminate();
   }
 
   /** Posts a frame; the handles' slots are shared with the worker on first use. */

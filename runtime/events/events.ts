@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../engine/api';
+import type { Clock } from '../clock';
 
 /**
  * Lifecycle events in Scope's `stream_trace` shape (SCOPE-COMPAT.md "Lifecycle events"). Both

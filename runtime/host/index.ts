@@ -12,3 +12,11 @@ export {
   CUDA_INSTALL_HINT,
 } from './capabilities';
 export type { HostProbe, ProbeEnv } from './capabilities';
+export { loadNodePackages, NODE_PACKAGE_KEYWORD } from './node-packages';
+export type {
+  LoadedNodePackage,
+  NodePackageApi,
+  NodePackageOptions,
+  NodePackageRefusal,
+  NodePackages,
+} from './node-packages';

@@ -13,8 +13,8 @@ import { patchFromMediaFile } from './embed';
 import { makeClip } from './test-media';
 
 /**
- * The I/O node runtimes inside real sessions (runtime/engine's io-runtimes.ts): the Record node
- * and the Output's `record` param write WebM beside the assets folder; an NDI node without the
+ * The I/O node runtimes inside real sessions (nodes/record, nodes/output on the engine's host):
+ * the Record node and the Output's `record` param write WebM/MP4/MOV beside the assets folder; an NDI node without the
  * library shows why and the rest of the patch runs; with the stand-in library, one session's
  * NDI send feeds another session's NDI receive.
  */

@@ -53,6 +53,16 @@ export { GraphBuilder } from './onnx/graph';
 export { CUDA_HOW_TO, defaultCudaProbe, OnnxModel } from './onnx/session';
 export type { CudaProbe, CudaStatus, Device, OnnxLoadOptions } from './onnx/session';
 export { benchModels } from './bench';
+export { benchLearned } from './learned/bench';
+export type { LearnedBenchResult } from './learned/bench';
+export {
+  LEARNED_PIPELINE_IDS,
+  isLearnedPipeline,
+  ensureLearnedModel,
+  learnedContract,
+  type LearnedPipelineId,
+} from './learned/build';
+export { ensureLearnedSources, LEARNED_PACKAGE, LEARNED_VERSION } from './learned/source';
 export { chooseRemoteOutput, createRemoteProcessor, HUB_TIMEOUT_MS, REMOTE_CHANNEL } from './remote';
 export type { FromHub, RemoteFallback, ToHub, WireFrame } from './remote';
 export type { BenchModelsOptions, ModelBenchResult } from './bench';

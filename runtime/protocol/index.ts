@@ -2,25 +2,14 @@
  * The runtime ↔ editor protocol over the WebSocket `/api/v1/runtime`, plus the shapes of
  * per-node stats. Types only (the editor imports this file and nothing else from runtime/).
  */
-import type { PatchEdge, PatchNode, Patch } from '../../patches';
+import type { Patch, PatchChange } from '../../patches';
 import type { CompileError } from '../compile/types';
 
 export type { CompileError, CompileErrorCode, Plan, PlanDiff } from '../compile/types';
 
-/**
- * One edit to a patch. The editor produces these from its own edits, applies them locally,
- * sends them to the runtime (live edits) and keeps them for undo/redo.
- */
-export type PatchChange =
-  | { op: 'node.add'; node: PatchNode }
-  | { op: 'node.remove'; id: string }
-  /** Params to merge (by name, shallow) into the node's params. */
-  | { op: 'node.params'; id: string; params: Record<string, unknown> }
-  | { op: 'node.move'; id: string; position: { x: number; y: number } }
-  | { op: 'node.ui'; id: string; ui: Record<string, unknown> }
-  | { op: 'edge.add'; edge: PatchEdge }
-  | { op: 'edge.remove'; id: string }
-  | { op: 'metadata'; metadata: Record<string, unknown> };
+/** One edit to a patch: defined with the one function that applies it, in patches/changes. */
+export type { ChangeRefusal, PatchChange } from '../../patches';
+import type { ChangeRefusal } from '../../patches';
 
 /** The session machine's states, as the client sees them. */
 export type SessionStateName =
@@ -48,7 +37,12 @@ export interface NodeStats {
 export type RuntimeClientMessage =
   /** Replace the session's patch (compiles; if running, reconfigures live). */
   | { type: 'patch.load'; patch: Patch; requestId?: string }
-  /** Apply edits to the session's patch (live while running). `revision` is the client's base. */
+  /**
+   * Apply edits to the session's patch (live while running), all or nothing. `revision` is the
+   * base: the session revision the client last heard of when it made them. The session applies
+   * them to its current patch by id whatever the base (ids are stable, so edits made on an older
+   * revision still fit unless they touch what changed); the ack echoes the base.
+   */
   | { type: 'patch.change'; changes: PatchChange[]; revision?: number; requestId?: string }
   | { type: 'session.start'; requestId?: string }
   | { type: 'session.stop'; requestId?: string }
@@ -74,13 +68,38 @@ export type RuntimeServerMessage =
   /** A runtime error attributed to a node (worker crash, model failure). */
   | { type: 'node.error'; node: string; message: string; recoverable: boolean }
   | { type: 'timeline'; node: string; time: number; playing: boolean; entry: number | null }
-  | { type: 'ack'; requestId: string; ok: boolean; error?: string; revision: number }
+  /**
+   * The answer to a message with a `requestId`. For `patch.change`: `ok` means applied, and
+   * `revision` is the revision it made (every applied batch bumps it by one); refused means
+   * nothing of the batch applied, `revision` is unchanged and `refused` lists why, each with
+   * the node or edge it concerns (index -1: the patch it would make does not compile while
+   * running). `error` joins the reasons in one line (older clients read only that).
+   */
+  | {
+      type: 'ack';
+      requestId: string;
+      ok: boolean;
+      error?: string;
+      revision: number;
+      /** The `revision` the change message said it was made on. */
+      baseRevision?: number;
+      refused?: ChangeRefusal[];
+      /** Applied without a compile: live params went straight to the running nodes. */
+      live?: boolean;
+    }
+  /**
+   * Changes the session applied that this client did not send (Scope data-channel parameters
+   * on the same session), with the revision they made: apply them to stay in step.
+   */
+  | { type: 'patch.changes'; changes: PatchChange[]; revision: number; origin: 'parameters' }
   /**
    * With `?frames=hash` on the socket URL: one per frame an Output node sends, `t` its time on
    * the runtime clock (ms), `hash` a hash of its pixels (deterministic with `?clock=fixed`).
    */
   | { type: 'frame'; node: string; t: number; seq: number; hash: string }
-  | { type: 'pong'; t: number };
+  | { type: 'pong'; t: number }
+  /** Sent once per flood: messages over the socket's rate limit are dropped (and counted). */
+  | { type: 'warning'; code: 'rate_limited'; message: string };
 
 // ---- the headless player page (/play) and its scripts (runtime/playwright) ----
 

@@ -1,7 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultEventSinks } from '../events';
-import { enableCloudMode, DEFAULT_MAX_SESSION_MS, type CloudHost, type CloudMode } from './cloud-server';
+import {
+  enableCloudMode,
+  DEFAULT_MAX_SESSION_MS,
+  MIN_CLOUD_TOKEN_LENGTH,
+  type CloudHost,
+  type CloudMode,
+} from './cloud-server';
 import { RELAY_PATH } from './protocol';
 
 /**
@@ -12,9 +20,12 @@ import { RELAY_PATH } from './protocol';
 export interface CloudArgs {
   token: string;
   maxSessionMs: number;
+  /** No token was given: this one is random, written to `<dataDir>/cloud-token` (never printed). */
+  generated?: boolean;
 }
 
-export const CLOUD_USAGE = '[--cloud [--cloud-token T] [--max-session-duration 1h|30m|90s|500ms]]';
+export const CLOUD_USAGE =
+  '[--cloud [--cloud-token T (32+ characters; generated when absent)] [--max-session-duration 1h|30m|90s|500ms]]';
 
 /** Parses a duration: a number of seconds, or a number with ms, s, m or h. */
 export function parseDuration(text: string): number {
@@ -59,9 +70,14 @@ export function extractCloudArgs(
     return { rest, cloud: null };
   }
   token ??= env.PATCHBAY_CLOUD_TOKEN?.trim() || undefined;
-  if (!token) throw new Error('--cloud needs a token: --cloud-token T or PATCHBAY_CLOUD_TOKEN');
-  if (token.length < 8) throw new Error('the cloud token must be at least 8 characters');
-  return { rest, cloud: { token, maxSessionMs: maxSessionMs ?? DEFAULT_MAX_SESSION_MS } };
+  const maxMs = maxSessionMs ?? DEFAULT_MAX_SESSION_MS;
+  if (!token)
+    return { rest, cloud: { token: randomBytes(32).toString('hex'), maxSessionMs: maxMs, generated: true } };
+  if (token.length < MIN_CLOUD_TOKEN_LENGTH)
+    throw new Error(
+      `the cloud token must be at least ${MIN_CLOUD_TOKEN_LENGTH} characters (leave it out and one is generated)`,
+    );
+  return { rest, cloud: { token, maxSessionMs: maxMs } };
 }
 
 /** Turns the built server into a cloud runtime with the default event sinks; returns a line to print. */
@@ -71,10 +87,19 @@ export async function startCloudMode(
   dataDir: string | undefined,
   log: (line: string) => void,
 ): Promise<{ mode: CloudMode; message: string }> {
-  const sinks = await defaultEventSinks(dataDir ?? join(homedir(), '.patchbay'), process.env, log);
+  const dir = dataDir ?? join(homedir(), '.patchbay');
+  const sinks = await defaultEventSinks(dir, process.env, log);
   const mode = enableCloudMode(server, { token: cloud.token, maxSessionMs: cloud.maxSessionMs, sinks, log });
+  let where = '';
+  if (cloud.generated) {
+    // The token never goes to stdout or a log: it is written where only this user can read it.
+    const file = join(dir, 'cloud-token');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${cloud.token}\n`, { mode: 0o600 });
+    where = `; no token was given, so a random one was written to ${file} (readable by you only)`;
+  }
   return {
     mode,
-    message: `Cloud mode: relay WebSocket at ${RELAY_PATH} (token required; sessions end after ${Math.round(cloud.maxSessionMs / 1000)} s); plain HTTP closed except /health`,
+    message: `Cloud mode: relay WebSocket at ${RELAY_PATH} (token required${where}; sessions end after ${Math.round(cloud.maxSessionMs / 1000)} s); plain HTTP closed except /health`,
   };
 }

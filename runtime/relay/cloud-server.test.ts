@@ -9,7 +9,7 @@ import { createSession } from '../session';
 import { CLOSE, RELAY_PATH } from './protocol';
 import { enableCloudMode, type CloudMode, type CloudModeOptions } from './cloud-server';
 
-const TOKEN = 'test-token-0123456789';
+const TOKEN = 'test-token-0123456789abcdefghijklmnop';
 
 interface Harness {
   server: PatchbayServer;

@@ -1,12 +1,18 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import type { WebSocket } from 'ws';
+import { registry } from '../../nodes';
 import type { NodeStats } from '../protocol';
 import { realClock, type Clock } from '../clock';
 import { EventEmitterLog, startHeartbeat, type EventSink } from '../events';
+import { patchFromPipelines } from '../../patches';
+import { printable, WindowCounter } from '../guards';
+import { offerIsTextMode } from '../media/sdp-offer';
+import type { PipelineLoader, PipelineRequest } from '../pipelines/state';
 import { ConnectionAssets } from './assets';
 import {
   CLOSE,
+  MAX_MESSAGE_BYTES,
   parseClientMessage,
   RELAY_PATH,
   RelayMessageError,
@@ -31,6 +37,8 @@ export interface CloudModeOptions {
   maxSessionMs?: number;
   /** How long a new connection may take to present its token (default 10 s). */
   authTimeoutMs?: number;
+  /** Failed token attempts per address per minute before further attempts are refused (default 10). */
+  maxFailedAuthPerMinute?: number;
   sinks?: readonly EventSink[];
   clock?: Clock;
   log?: (line: string) => void;
@@ -45,7 +53,14 @@ export interface CloudSessions {
 export interface CloudHost {
   app: FastifyInstance;
   sessions: CloudSessions;
+  /** A fresh pipeline load state: each connection loads pipelines for itself only. */
+  newPipelineLoader(): PipelineLoader;
+  /** Reads Scope's pipeline load body (both forms); throws an Error naming the problem. */
+  parseLoadRequest(body: Record<string, unknown>): PipelineRequest[];
 }
+
+/** The shortest cloud token accepted (a generated one is 64 hex characters). */
+export const MIN_CLOUD_TOKEN_LENGTH = 32;
 
 export const DEFAULT_MAX_SESSION_MS = 60 * 60 * 1000;
 
@@ -53,9 +68,9 @@ export const DEFAULT_MAX_SESSION_MS = 60 * 60 * 1000;
 const API_ALLOWED: { method: string; re: RegExp }[] = [
   {
     method: 'GET',
-    re: /^\/api\/v1\/(hardware\/info|pipelines\/schemas|nodes\/definitions|pipeline\/status|models\/status|loras|webrtc\/ice-servers)(\?.*)?$/,
+    re: /^\/api\/v1\/(hardware\/info|pipelines\/schemas|nodes\/definitions|models\/status|loras|webrtc\/ice-servers)(\?.*)?$/,
   },
-  { method: 'POST', re: /^\/api\/v1\/(pipeline\/load|models\/download)$/ },
+  { method: 'POST', re: /^\/api\/v1\/models\/download$/ },
 ];
 
 function tokenMatches(presented: string | null | undefined, expected: string): boolean {
@@ -98,9 +113,9 @@ export interface CloudMode {
  * await server.listen();
  */
 export function enableCloudMode(host: CloudHost, options: CloudModeOptions): CloudMode {
-  if (!options.token || options.token.length < 8)
+  if (!options.token || options.token.length < MIN_CLOUD_TOKEN_LENGTH)
     throw new Error(
-      'cloud mode needs a token of at least 8 characters (PATCHBAY_CLOUD_TOKEN or --cloud-token)',
+      `cloud mode needs a token of at least ${MIN_CLOUD_TOKEN_LENGTH} characters (PATCHBAY_CLOUD_TOKEN or --cloud-token; without one a random token is generated)`,
     );
   const { app } = host;
   const log = options.log ?? (() => {});
@@ -111,6 +126,15 @@ export function enableCloudMode(host: CloudHost, options: CloudModeOptions): Clo
   // Requests the relay makes to its own routes carry this; nothing outside the process knows it.
   const internal = randomBytes(24).toString('hex');
   const live = new Map<string, Connection>();
+  const failedAuth = new WindowCounter(options.maxFailedAuthPerMinute ?? 10, 60_000);
+
+  // Uploads travel as base64 inside a relay message (8 MiB of file ≈ 11 MiB of text); in cloud
+  // mode the relay is the only WebSocket there is, so its cap is the server's.
+  app.addHook('onReady', async () => {
+    const wss = (app as unknown as { websocketServer?: { options: { maxPayload?: number } } })
+      .websocketServer;
+    if (wss) wss.options.maxPayload = Math.max(wss.options.maxPayload ?? 0, MAX_MESSAGE_BYTES);
+  });
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!;
@@ -137,6 +161,9 @@ export function enableCloudMode(host: CloudHost, options: CloudModeOptions): Clo
         authTimeoutMs,
         sinks,
         log,
+        failedAuth,
+        pipelines: host.newPipelineLoader(),
+        parseLoadRequest: (body) => host.parseLoadRequest(body),
         onEnd: (id) => live.delete(id),
       });
       live.set(conn.id, conn);
@@ -161,6 +188,11 @@ interface ConnectionDeps {
   authTimeoutMs: number;
   sinks: readonly EventSink[];
   log: (line: string) => void;
+  /** Failed token attempts by remote address (shared by every connection). */
+  failedAuth: WindowCounter;
+  /** This connection's own Scope pipeline load state. */
+  pipelines: PipelineLoader;
+  parseLoadRequest: CloudHost['parseLoadRequest'];
   onEnd: (id: string) => void;
 }
 
@@ -183,6 +215,7 @@ class Connection {
   private readonly hostHeader: string;
   private ending: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private readonly remote: string;
 
   constructor(
     private readonly socket: WebSocket,
@@ -194,13 +227,11 @@ class Connection {
     this.assets = new ConnectionAssets(this.id);
     this.events = new EventEmitterLog(deps.sinks, { client_source: 'cloud', connection_id: this.id });
     this.log(`connected from ${req.socket.remoteAddress ?? '?'}`);
+    this.remote = req.socket.remoteAddress ?? '?';
     this.send({ type: 'ready', connection_id: this.id });
     const presented = bearer(req);
     if (presented !== null) {
-      if (!tokenMatches(presented, deps.token)) {
-        void this.end(CLOSE.TOKEN_INVALID, 'invalid token');
-        return;
-      }
+      if (!this.checkToken(presented)) return;
       this.authenticate();
     } else {
       this.timers.push(
@@ -247,6 +278,24 @@ class Connection {
     this.send({ type: 'error', error, code, ...(requestId ? { request_id: requestId } : {}) });
   }
 
+  /**
+   * Checks a presented token; a wrong one ends the connection and counts against the address.
+   * Past the limit of failed attempts, even the right token is refused until the window passes,
+   * so the token cannot be guessed by trying.
+   */
+  private checkToken(presented: string): boolean {
+    if (this.deps.failedAuth.blocked(this.remote)) {
+      const wait = Math.ceil(this.deps.failedAuth.retryAfterMs(this.remote) / 1000);
+      this.log(`refused: too many failed token attempts from ${this.remote}`);
+      void this.end(CLOSE.TOKEN_INVALID, `too many failed token attempts; try again in ${wait} s`);
+      return false;
+    }
+    if (tokenMatches(presented, this.deps.token)) return true;
+    this.deps.failedAuth.hit(this.remote);
+    void this.end(CLOSE.TOKEN_INVALID, 'invalid token');
+    return false;
+  }
+
   private authenticate(): void {
     this.authed = true;
     this.events.emit('websocket_connected');
@@ -283,8 +332,7 @@ class Connection {
         msg = null;
       }
       if (!msg || msg.type !== 'auth') return void this.end(CLOSE.TOKEN_REQUIRED, 'token required first');
-      if (!tokenMatches(msg.token, this.deps.token))
-        return void this.end(CLOSE.TOKEN_INVALID, 'invalid token');
+      if (!this.checkToken(msg.token)) return;
       this.authenticate();
       return;
     }
@@ -336,14 +384,48 @@ class Connection {
     msg: Extract<ClientMessage, { type: 'offer' }>,
     rid: { request_id?: string },
   ): Promise<void> {
-    const pipelineIds = pipelineIdsOf(msg.initialParameters);
+    const initial: Record<string, unknown> = { ...msg.initialParameters };
+    if (initial.patchbay_session !== undefined)
+      return this.sendError(
+        'OFFER_FAILED',
+        '"patchbay_session" names an editor session of this runtime; relayed offers bring their own patch, graph or pipeline_ids',
+        msg.request_id,
+      );
+    // Without a patch or graph, the session runs this connection's pipelines: the ones its
+    // offer names (pipeline_ids) or the ones it loaded — never another connection's.
+    if (initial.patch === undefined && initial.graph === undefined) {
+      const loaded = this.deps.pipelines.loaded();
+      const named = Array.isArray(initial.pipeline_ids)
+        ? initial.pipeline_ids.filter((x): x is string => typeof x === 'string').slice(0, 16)
+        : null;
+      if (named && !named.length)
+        return this.sendError(
+          'OFFER_FAILED',
+          '"pipeline_ids" must name at least one pipeline',
+          msg.request_id,
+        );
+      if (!named && !loaded) return this.sendError('OFFER_FAILED', 'Pipeline not loaded', msg.request_id);
+      const ids = named ?? loaded!.map((p) => p.pipeline_id);
+      const same = loaded && loaded.length === ids.length && loaded.every((p, i) => p.pipeline_id === ids[i]);
+      try {
+        initial.patch = patchFromPipelines({
+          pipelineIds: ids,
+          ...(same ? { nodeIds: loaded.map((p) => p.node_id), loadParams: loaded[0]?.load_params } : {}),
+          inputMode: initial.input_mode === 'text' || offerIsTextMode(msg.sdp) ? 'text' : 'video',
+        });
+      } catch (error) {
+        return this.sendError('OFFER_FAILED', (error as Error).message, msg.request_id);
+      }
+      delete initial.pipeline_ids;
+    }
+    const pipelineIds = pipelineIdsOf(initial);
     this.events.set({ pipeline_ids: pipelineIds });
     this.events.emit('pipeline_load_start');
     const t0 = this.deps.clock.now();
     const res = await this.inject('POST', '/api/v1/webrtc/offer', {
       sdp: msg.sdp,
       type: 'offer',
-      ...(msg.initialParameters ? { initialParameters: msg.initialParameters } : {}),
+      initialParameters: initial,
     });
     if (res.statusCode >= 400) {
       const error = errorOf(res);
@@ -387,6 +469,23 @@ class Connection {
     const url = new URL(path, 'http://relay');
     const p = url.pathname;
     try {
+      // Pipeline load state is this connection's own (Scope's load → status → offer).
+      if (p === '/api/v1/pipeline/load' && method === 'POST') {
+        let requests;
+        try {
+          requests = this.deps.parseLoadRequest(
+            body !== null && typeof body === 'object' && !Array.isArray(body)
+              ? (body as Record<string, unknown>)
+              : {},
+          );
+        } catch (error) {
+          return { status: 400, error: (error as Error).message };
+        }
+        void this.deps.pipelines.load(requests);
+        return { status: 200, data: { message: `loading ${requests.map((r) => r.pipeline_id).join(', ')}` } };
+      }
+      if (p === '/api/v1/pipeline/status' && method === 'GET')
+        return { status: 200, data: this.deps.pipelines.status() };
       if (p === '/api/v1/assets' && method === 'GET')
         return {
           status: 200,
@@ -421,7 +520,10 @@ class Connection {
         return { status: 403, error: `${method} ${p} is not available through the cloud relay` };
       return reply(await this.inject(method, p + url.search, body));
     } catch (error) {
-      return { status: 500, error: `internal error: ${(error as Error).message}` };
+      this.log(
+        `api ${method} ${printable(p, 100)} failed: ${(error as Error).stack ?? (error as Error).message}`,
+      );
+      return { status: 500, error: 'internal error; see the cloud runtime log' };
     }
   }
 
@@ -438,6 +540,7 @@ class Connection {
       headers: {
         host: this.hostHeader,
         'x-patchbay-relay': this.deps.internal,
+        'x-patchbay-relay-connection': this.id,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
@@ -453,6 +556,7 @@ class Connection {
         await this.inject('DELETE', `/api/v1/webrtc/offer/${encodeURIComponent(id)}`).catch(() => null);
         this.closedSession(id);
       }
+      this.deps.pipelines.unload();
       await this.assets.remove().catch((e: Error) => this.log(`could not remove assets: ${e.message}`));
       if (this.authed)
         this.events.emit('websocket_disconnected', {
@@ -494,7 +598,12 @@ export function pipelineIdsOf(ip: Record<string, unknown> | undefined): string[]
   const out: string[] = [];
   const patch = ip.patch as { nodes?: { type?: unknown; params?: { pipeline_id?: unknown } }[] } | undefined;
   for (const n of Array.isArray(patch?.nodes) ? patch.nodes : [])
-    if (n?.type === 'pipeline' && typeof n.params?.pipeline_id === 'string') out.push(n.params.pipeline_id);
+    if (
+      typeof n?.type === 'string' &&
+      registry.get(n.type)?.category === 'pipeline' &&
+      typeof n.params?.pipeline_id === 'string'
+    )
+      out.push(n.params.pipeline_id);
   const graph = ip.graph as { nodes?: { pipeline_id?: unknown }[] } | undefined;
   for (const n of Array.isArray(graph?.nodes) ? graph.nodes : [])
     if (typeof n?.pipeline_id === 'string') out.push(n.pipeline_id);

@@ -1,6 +1,6 @@
 import type { VideoFrame } from '../../nodes';
 import { createOfferPeer, type MediaPeer, type MediaPeerOptions } from '../media';
-import { patchFromPipelines } from '../server';
+import { patchFromPipelines } from '../../patches';
 
 /**
  * One remote Pipeline node's WebRTC session: the local runtime offers (camera transceiver

@@ -1,4 +1,4 @@
-import { JsonInputError, isJsonObject, parseUntrustedJson } from '../server/json';
+import { JsonInputError, isJsonObject, parseUntrustedJson } from '../json';
 
 /**
  * The cloud relay's WebSocket protocol (SCOPE-COMPAT.md "Cloud relay"): JSON messages with a
@@ -27,8 +27,8 @@ export const CLOSE = {
 export type RelayErrorCode =
   'BAD_MESSAGE' | 'UNKNOWN_TYPE' | 'OFFER_FAILED' | 'UNKNOWN_SESSION' | 'MAX_DURATION_EXCEEDED' | 'INTERNAL';
 
-/** Largest relay message (SDP offers are a few KiB; api bodies are small JSON). */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest relay message: an 8 MiB upload travels as base64 (≈ 11 MiB) inside an `api` message. */
+export const MAX_MESSAGE_BYTES = 12 * 1024 * 1024;
 const MAX_DEPTH = 32;
 
 export type ClientMessage =
@@ -90,7 +90,9 @@ export function parseClientMessage(raw: string | Buffer): ClientMessage {
     value = parseUntrustedJson(text, { maxBytes: MAX_MESSAGE_BYTES, maxDepth: MAX_DEPTH });
   } catch (error) {
     const why = error instanceof JsonInputError ? error.message : 'not JSON';
-    throw new RelayMessageError('BAD_MESSAGE', `the message is not usable JSON: ${why}`);
+    // The reply still names the request, so a client waiting on it hears why.
+    const rid = /"request_id"\s*:\s*"([^"\\]{1,200})"/.exec(text.slice(0, 4096))?.[1];
+    throw new RelayMessageError('BAD_MESSAGE', `the message is not usable JSON: ${why}`, rid);
   }
   if (!isJsonObject(value)) throw new RelayMessageError('BAD_MESSAGE', 'a message must be a JSON object');
   const rid = value.request_id;

@@ -16,7 +16,7 @@ import type { CloudStatus } from './client';
  * node's frames come back gray, and the status and both event logs account for it.
  */
 
-const TOKEN = 'relay-test-token-123';
+const TOKEN = 'relay-test-token-0123456789abcdefghij';
 let local: PatchbayServer;
 let cloud: PatchbayServer;
 let localUrl: string;

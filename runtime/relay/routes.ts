@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
-import { JsonInputError, parseUntrustedJson } from '../server';
+import { JsonInputError, parseUntrustedJson } from '../json';
 import { RelayClient } from './client';
 import { installRemoteHub } from './hub';
 

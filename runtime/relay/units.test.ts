@@ -55,19 +55,21 @@ describe('serve --cloud arguments', () => {
   it('takes the cloud flags out and leaves the rest to serve', () => {
     expect(
       extractCloudArgs(
-        ['--port', '9', '--cloud', '--cloud-token=abcdefgh1', '--max-session-duration', '30m'],
+        ['--port', '9', '--cloud', `--cloud-token=${'abcdefgh1'.repeat(4)}`, '--max-session-duration', '30m'],
         {},
       ),
-    ).toEqual({ rest: ['--port', '9'], cloud: { token: 'abcdefgh1', maxSessionMs: 1_800_000 } });
-    expect(extractCloudArgs(['--cloud'], { PATCHBAY_CLOUD_TOKEN: 'from-env-token' }).cloud?.token).toBe(
-      'from-env-token',
-    );
+    ).toEqual({ rest: ['--port', '9'], cloud: { token: 'abcdefgh1'.repeat(4), maxSessionMs: 1_800_000 } });
+    const fromEnv = 'from-env-token-0123456789abcdefghij';
+    expect(extractCloudArgs(['--cloud'], { PATCHBAY_CLOUD_TOKEN: fromEnv }).cloud?.token).toBe(fromEnv);
     expect(extractCloudArgs(['--quiet'], {})).toEqual({ rest: ['--quiet'], cloud: null });
   });
 
-  it('refuses cloud mode without a token, short tokens and stray cloud flags', () => {
-    expect(() => extractCloudArgs(['--cloud'], {})).toThrow(/needs a token/);
-    expect(() => extractCloudArgs(['--cloud', '--cloud-token', 'short'], {})).toThrow(/at least 8/);
+  it('generates a token when none is given; refuses short tokens and stray cloud flags', () => {
+    const generated = extractCloudArgs(['--cloud'], {}).cloud;
+    expect(generated?.generated).toBe(true);
+    expect(generated?.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(() => extractCloudArgs(['--cloud', '--cloud-token', 'short'], {})).toThrow(/at least 32/);
+    expect(() => extractCloudArgs(['--cloud', '--cloud-token', 'x'.repeat(31)], {})).toThrow(/at least 32/);
     expect(() => extractCloudArgs(['--cloud-token', 'abcdefghij'], {})).toThrow(/only apply with --cloud/);
     expect(() => extractCloudArgs(['--cloud', '--cloud-token'], {})).toThrow(/needs a value/);
   });

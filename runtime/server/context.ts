@@ -1,9 +1,9 @@
 /** What every route module gets: options, the live state and helpers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HostProbe } from '../host';
+import type { HostProbe, NodePackages } from '../host';
 import type { PeerFactory } from './deps';
-import { JsonInputError, isJsonObject, parseUntrustedJson } from './json';
-import type { PipelineLoader } from './pipeline-state';
+import { JsonInputError, isJsonObject, parseUntrustedJson } from '../json';
+import type { PipelineLoader } from '../pipelines/state';
 import type { SessionManager } from './sessions';
 
 export interface ResolvedServerOptions {
@@ -26,7 +26,40 @@ export interface ResolvedServerOptions {
   defaultPatch: string;
   /** Clock of new sessions: `fixed` advances one frame per produced frame (`--clock fixed`). */
   clockMode: 'real' | 'fixed';
+  limits: ServerLimits;
 }
+
+/** What one client may use (README "Threat model"); every figure can be set in ServerOptions. */
+export interface ServerLimits {
+  /** A WebRTC session whose peer is not connected after this long is closed (default 15 s). */
+  connectTimeoutMs: number;
+  /** Concurrent WebRTC sessions on this server (default 16); more offers get 429. */
+  maxWebrtcSessions: number;
+  /** Offers per client (address, or relay connection) per minute (default 60); more get 429. */
+  offersPerMinute: number;
+  /**
+   * Sessions of one client still negotiating (answered, peer not connected yet) at once (default
+   * 4); more offers get 429. Orphan offers cost a whole session each until the connect timeout.
+   */
+  maxPendingPerClient: number;
+  /** Data-channel messages per second per session and the burst (default 100 / 200). */
+  dataMessagesPerSecond: number;
+  dataMessagesBurst: number;
+  /** Runtime WebSocket messages per second per socket and the burst (default 200 / 400). */
+  wsMessagesPerSecond: number;
+  wsMessagesBurst: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  connectTimeoutMs: 15_000,
+  maxWebrtcSessions: 16,
+  offersPerMinute: 60,
+  maxPendingPerClient: 4,
+  dataMessagesPerSecond: 100,
+  dataMessagesBurst: 200,
+  wsMessagesPerSecond: 200,
+  wsMessagesBurst: 400,
+};
 
 export interface ServerContext {
   opts: ResolvedServerOptions;
@@ -39,6 +72,10 @@ export interface ServerContext {
   startedAt: Date;
   log: (line: string) => void;
   engineMetrics: (() => Record<string, unknown>) | null;
+  /** Built-in node types plus the node packages loaded at start (and those refused, with why). */
+  nodes: () => NodePackages;
+  /** Resolves once node packages are loaded (listen() waits for it). */
+  nodesReady: Promise<void>;
 }
 
 /** An error that becomes an HTTP status with `{error: message}`. */
@@ -76,6 +113,16 @@ export function jsonBody(
   }
   if (!isJsonObject(value)) throw new HttpError(400, 'the body must be a JSON object');
   return value;
+}
+
+/** A 429 with the time to wait, for a client over one of the {@link ServerLimits}. */
+export class TooManyRequests extends HttpError {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(429, message);
+  }
 }
 
 /** Sends `{error}` with a status. */

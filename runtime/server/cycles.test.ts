@@ -41,9 +41,12 @@ async function collectGarbage(): Promise<void> {
 }
 
 beforeAll(async () => {
-  ts = await startTestServer('pb-cycles-', { engineMetrics: () => ({ ...engineMetrics() }) }, [
-    'passthrough',
-  ]);
+  ts = await startTestServer(
+    'pb-cycles-',
+    // 100 offers in a few seconds: far more than one client may make by default.
+    { engineMetrics: () => ({ ...engineMetrics() }), limits: { offersPerMinute: 1000 } },
+    ['passthrough'],
+  );
   ({ url } = ts);
 });
 afterAll(async () => {

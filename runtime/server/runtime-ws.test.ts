@@ -113,16 +113,61 @@ describe('/api/v1/runtime', () => {
     while (frames < 10 && Date.now() < end) await sleep(20);
     expect(frames).toBeGreaterThanOrEqual(10);
 
-    // A live edit while running.
+    // A live edit while running: acked with the revision it made and the base it was made on.
+    const base = server.sessions.runtime(hello.sessionId)!.session.revision();
     ws.send(
       JSON.stringify({
         type: 'patch.change',
         changes: [{ op: 'node.params', id: 'gray', params: { strength: 0.9 } }],
+        revision: base,
         requestId: 'edit',
       }),
     );
-    await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'edit');
+    expect(await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'edit')).toEqual({
+      type: 'ack',
+      requestId: 'edit',
+      ok: true,
+      revision: base + 1,
+      baseRevision: base,
+      live: true,
+    });
     await waitMsg(msgs, (m) => m.type === 'stats', 5000);
+
+    // A change that does not fit: refused with its reason and node, the revision unchanged.
+    ws.send(
+      JSON.stringify({
+        type: 'patch.change',
+        changes: [{ op: 'node.params', id: 'ghost', params: { strength: 1 } }, { op: 'bogus' }],
+        revision: base + 1,
+        requestId: 'bad',
+      }),
+    );
+    const bad = await waitMsg(msgs, (m) => m.type === 'ack' && m.requestId === 'bad');
+    expect(bad).toMatchObject({
+      ok: false,
+      revision: base + 1,
+      baseRevision: base + 1,
+      refused: [
+        { index: 0, op: 'node.params', reason: 'no node "ghost"', node: 'ghost' },
+        { index: 1, op: 'bogus', reason: 'unknown op "bogus"' },
+      ],
+    });
+    expect((bad as { error?: string }).error).toMatch(/no node "ghost"/);
+
+    // Scope's data channel on the same session changes the patch; the editor is told.
+    peer.sendData({ strength: 0.25 });
+    const followed = await waitMsg(msgs, (m) => m.type === 'patch.changes');
+    expect(followed).toEqual({
+      type: 'patch.changes',
+      changes: [{ op: 'node.params', id: 'gray', params: { strength: 0.25 } }],
+      revision: base + 2,
+      origin: 'parameters',
+    });
+    const gray = server.sessions
+      .runtime(hello.sessionId)!
+      .session.patch()
+      .nodes.find((n) => n.id === 'gray');
+    expect(gray!.params.strength).toBe(0.25);
 
     // Closing the peer keeps the editor session.
     expect((await fetch(`${url}/api/v1/webrtc/offer/${answer.sessionId}`, { method: 'DELETE' })).status).toBe(

@@ -6,42 +6,30 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { EditResult } from '../engine';
 import type { PatchChange, RuntimeClientMessage, RuntimeServerMessage } from '../protocol';
 import { HttpError, type ServerContext } from './context';
-import { isJsonObject, parseUntrustedJson } from './json';
+import { isJsonObject, parseUntrustedJson } from '../json';
 import { validatedPatch } from './routes/patch-input';
+import {
+  mergeParamChanges,
+  onlyParamChanges,
+  rateLimitedWarning,
+  TokenBucket,
+  type ParamsChange,
+} from '../guards';
 import { tokenMatches } from './security';
 import type { RuntimeEntry } from './sessions';
 
-const CHANGE_OPS = new Set([
-  'node.add',
-  'node.remove',
-  'node.params',
-  'node.move',
-  'node.ui',
-  'edge.add',
-  'edge.remove',
-  'metadata',
-]);
 const MAX_CHANGES = 1000;
 
-/** Checks the envelope of a patch change list; the engine validates the contents. */
+/**
+ * Checks the envelope of a patch change list; each change is checked by patches' applyChanges,
+ * which refuses a bad one with its index and reason.
+ */
 export function changesProblem(changes: unknown): string | null {
   if (!Array.isArray(changes)) return '"changes" must be a list';
   if (changes.length > MAX_CHANGES) return `at most ${MAX_CHANGES} changes per message`;
-  for (let i = 0; i < changes.length; i++) {
-    const c: unknown = changes[i];
-    if (!isJsonObject(c) || typeof c.op !== 'string' || !CHANGE_OPS.has(c.op))
-      return `changes[${i}].op must be one of ${[...CHANGE_OPS].join(', ')}`;
-    if ((c.op === 'node.add' && !isJsonObject(c.node)) || (c.op === 'edge.add' && !isJsonObject(c.edge)))
-      return `changes[${i}] is missing its ${c.op === 'node.add' ? 'node' : 'edge'}`;
-    if (
-      ['node.remove', 'node.params', 'node.move', 'node.ui', 'edge.remove'].includes(c.op) &&
-      typeof c.id !== 'string'
-    )
-      return `changes[${i}].id must be a string`;
-    if (c.op === 'node.params' && !isJsonObject(c.params)) return `changes[${i}].params must be an object`;
-  }
   return null;
 }
 
@@ -127,6 +115,20 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
     });
   };
 
+  /** The ack of an edit: applied with the revision it made, or refused with each reason. */
+  const editAck = (requestId: string | undefined, r: EditResult, baseRevision?: number) => {
+    send({
+      type: 'ack',
+      requestId: requestId ?? '',
+      ok: r.ok,
+      ...(r.ok ? {} : { error: r.errors.map((e) => e.message).join('; ') }),
+      revision: r.revision,
+      ...(baseRevision !== undefined ? { baseRevision } : {}),
+      ...(r.refused?.length ? { refused: r.refused } : {}),
+      ...(r.live ? { live: true } : {}),
+    });
+  };
+
   const subscribe = (entry: RuntimeEntry) => {
     const s = entry.session;
     unsubscribe.push(
@@ -144,6 +146,10 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
       s.on('node.error', (e) =>
         send({ type: 'node.error', node: e.node, message: e.message, recoverable: e.recoverable }),
       ),
+      s.on('changes', (c) => {
+        if (c.origin === 'parameters')
+          send({ type: 'patch.changes', changes: c.changes, revision: c.revision, origin: c.origin });
+      }),
       s.on('timeline', (t) =>
         send({ type: 'timeline', node: t.node, time: t.time, playing: t.playing, entry: t.entry }),
       ),
@@ -177,15 +183,14 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
           });
           return ack(msg.requestId, true);
         }
-        const r = await runtime.session.load(patch);
-        return ack(msg.requestId, r.ok, r.ok ? undefined : r.errors.map((e) => e.message).join('; '));
+        return editAck(msg.requestId, await runtime.session.load(patch));
       }
       case 'patch.change': {
         if (!runtime) return ack(msg.requestId, false, 'send "patch.load" first');
         const problem = changesProblem(msg.changes);
         if (problem) return ack(msg.requestId, false, problem);
         const r = await runtime.session.applyChanges(msg.changes as PatchChange[]);
-        return ack(msg.requestId, r.ok, r.ok ? undefined : r.errors.map((e) => e.message).join('; '));
+        return editAck(msg.requestId, r, typeof msg.revision === 'number' ? msg.revision : undefined);
       }
       case 'session.start':
         if (!runtime) return ack(msg.requestId, false, 'send "patch.load" first');
@@ -224,7 +229,26 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
   send({ type: 'hello', version: ctx.opts.version, sessionId: id });
   sendState();
 
+  // Rate limit per socket: the excess is dropped and counted; one warning per flood; a dropped
+  // request still gets its ack (ok: false) so no client waits forever.
+  const bucket = new TokenBucket(ctx.opts.limits.wsMessagesPerSecond, ctx.opts.limits.wsMessagesBurst);
+  let warned = false;
+  // node.params-only patch.change messages waiting in the queue: merged, applied once.
+  let pendingParams: { changes: ParamsChange[]; requestIds: (string | undefined)[] } | null = null;
+
   socket.on('message', (data, isBinary) => {
+    if (!bucket.take()) {
+      ctx.sessions.countDropped('runtime_ws');
+      if (!warned) {
+        warned = true;
+        log('rate limit reached; dropping the excess');
+        send(rateLimitedWarning('runtime WebSocket'));
+      }
+      const rid = /"requestId"\s*:\s*"([^"\\]{0,200})"/.exec(data.toString().slice(0, 4096))?.[1];
+      if (rid !== undefined) ack(rid, false, 'rate limited: message dropped');
+      return;
+    }
+    if (warned && bucket.full()) warned = false;
     if (isBinary) return ack(undefined, false, 'binary messages are not accepted; send JSON text');
     let msg: unknown;
     try {
@@ -236,6 +260,35 @@ function handleSocket(socket: WebSocket, ctx: ServerContext, options: SocketOpti
     if (!isJsonObject(msg) || typeof msg.type !== 'string')
       return ack(undefined, false, 'a message is a JSON object with a "type"');
     const requestId = typeof msg.requestId === 'string' ? msg.requestId.slice(0, 200) : undefined;
+    if (msg.type === 'patch.change' && msg.revision === undefined && onlyParamChanges(msg.changes)) {
+      // Live parameters: merged with those still waiting, so a flood costs one apply.
+      if (pendingParams) {
+        mergeParamChanges(pendingParams.changes, msg.changes);
+        pendingParams.requestIds.push(requestId);
+        return;
+      }
+      const batch: { changes: ParamsChange[]; requestIds: (string | undefined)[] } = {
+        changes: [],
+        requestIds: [requestId],
+      };
+      mergeParamChanges(batch.changes, msg.changes);
+      pendingParams = batch;
+      queue = queue
+        .then(async () => {
+          if (pendingParams === batch) pendingParams = null;
+          if (!runtime) return batch.requestIds.forEach((r) => ack(r, false, 'send "patch.load" first'));
+          const r = await runtime.session.applyChanges(batch.changes as PatchChange[]);
+          const error = r.ok ? undefined : r.errors.map((e) => e.message).join('; ');
+          for (const rid of batch.requestIds) ack(rid, r.ok, error);
+        })
+        .catch((error: unknown) => {
+          log(`parameter changes failed: ${(error as Error).message}`);
+          for (const rid of batch.requestIds) ack(rid, false, (error as Error).message);
+        });
+      return;
+    }
+    // Later parameter messages must not be merged into a batch queued before this one.
+    pendingParams = null;
     // One message at a time, in order: edits depend on the previous ones.
     queue = queue
       .then(() => handle({ ...(msg as RuntimeClientMessage & Record<string, unknown>), requestId }))

@@ -4,6 +4,9 @@
  * `*`), and a per-launch token for the runtime WebSocket.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { printable } from '../guards';
+
+export { printable };
 
 /** Host names that always mean this machine. */
 export const LOOPBACK_HOSTNAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
@@ -13,8 +16,16 @@ export interface SecurityPolicy {
   port: () => number;
   /** Extra host names accepted in `Host` (the bind address when it is not loopback, `--allow-host`). */
   allowHosts: readonly string[];
-  /** Extra exact origins accepted (`--allow-origin`), e.g. `https://my-vj-site.example`. */
+  /**
+   * Extra exact origins accepted (`--allow-origin`), e.g. `https://my-vj-site.example`. `null`
+   * (and `file://`) must be named here to be accepted: every sandboxed iframe sends `Origin: null`.
+   */
   allowOrigins: readonly string[];
+}
+
+/** Origins that do not name a site: file pages, sandboxed iframes, data: URLs, some redirects. */
+export function isOpaqueOrigin(origin: string): boolean {
+  return origin === 'null' || origin.startsWith('file:');
 }
 
 /** Splits a Host header into a lower-cased host name (IPv6 keeps its brackets) and a port. */
@@ -41,14 +52,16 @@ export function hostAllowed(hostHeader: string | undefined, policy: SecurityPoli
 }
 
 /**
- * True when a browser origin may use the API: `null` or `file://` (a page opened from a file), any loopback
- * origin on any port (Scope clients are served from other local ports), or one named in
- * `allowOrigins` exactly.
+ * True when a browser origin may use the API: any loopback origin on any port (Scope clients are
+ * served from other local ports), or one named in `allowOrigins` exactly. `null` and `file://`
+ * are refused unless `allowOrigins` names them (`--allow-origin null`): any website can send
+ * `Origin: null` from a sandboxed iframe, so accepting it hands the runtime to every page.
  */
 export function originAllowed(origin: string, policy: SecurityPolicy): boolean {
-  // Pages opened from a file: Chromium sends `null`, or `file://` when file access is widened.
-  if (origin === 'null' || origin === 'file://') return true;
   if (policy.allowOrigins.includes(origin)) return true;
+  // Chromium sends `null` for file pages and sandboxed iframes, `file://` when file access is widened.
+  // `--allow-origin null` stands for both.
+  if (isOpaqueOrigin(origin)) return policy.allowOrigins.includes('null');
   let url: URL;
   try {
     url = new URL(origin);
@@ -72,4 +85,20 @@ export function tokenMatches(presented: string | undefined | null, expected: str
   const a = Buffer.from(presented);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * True when a page that embeds the launch token may be served to this request: never to a
+ * request whose `Origin` is not allowed (checked before, for every request) or that the browser
+ * marks as `Sec-Fetch-Site: cross-site` (another site loading or framing the page). A user typing
+ * the address sends `none`; the editor's own links send `same-origin`.
+ */
+export function tokenPageAllowed(headers: Record<string, string | string[] | undefined>): boolean {
+  const site = headers['sec-fetch-site'];
+  return site !== 'cross-site';
+}
+
+/** A request URL for a log line, with any `token=` query value replaced by `***`. */
+export function redactedUrl(url: string, max = 100): string {
+  return printable(url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1***'), max);
 }

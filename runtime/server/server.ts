@@ -9,17 +9,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { hostProbe, type HostProbe } from '../host';
-import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
+import { registry as builtinRegistry } from '../../nodes';
+import { hostProbe, loadNodePackages, type HostProbe, type NodePackages } from '../host';
+import {
+  DEFAULT_LIMITS,
+  HttpError,
+  sendError,
+  TooManyRequests,
+  type ResolvedServerOptions,
+  type ServerContext,
+  type ServerLimits,
+} from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
-import { PipelineLoader } from './pipeline-state';
+import { PipelineLoader, type PipelineRequest } from '../pipelines/state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
 import { headlessRoutes } from './routes/headless';
 import { ioRoutes } from './routes/io';
-import { scopeRoutes } from './routes/scope';
+import { parseLoadRequest, scopeRoutes } from './routes/scope';
 import { webrtcRoutes } from './routes/webrtc';
 import { runtimeSocketRoute } from './runtime-ws';
 import {
@@ -27,6 +36,8 @@ import {
   hostAllowed,
   LOOPBACK_HOSTNAMES,
   originAllowed,
+  printable,
+  redactedUrl,
   type SecurityPolicy,
 } from './security';
 import { SessionManager } from './sessions';
@@ -44,6 +55,11 @@ export interface ServerOptions {
   allowHosts?: string[];
   /** Where assets/, patches/, models/, recordings/, events/ live (default ~/.patchbay). */
   dataDir?: string;
+  /**
+   * The models folder (default `<dataDir>/models`, `--models-dir`). `onnx:<path>` ids resolve
+   * only inside it: absolute, `~/` and `../` paths that leave it are refused.
+   */
+  modelsDir?: string;
   /** Largest asset upload in bytes (default 200 MiB). */
   maxUploadBytes?: number;
   /** Largest JSON body in bytes (default 1 MiB). */
@@ -54,6 +70,11 @@ export interface ServerOptions {
   editorDir?: string;
   /** Example patches (default patches/examples). */
   examplesDir?: string;
+  /**
+   * node_modules folders searched for node packages (keyword `patchbay-node`; default the
+   * working folder's); `<dataDir>/nodes/*` are always loaded.
+   */
+  nodeModules?: readonly string[];
   iceServers?: ResolvedServerOptions['iceServers'];
   /** The engine's session factory; required to run anything. */
   createSession: SessionFactory;
@@ -75,6 +96,8 @@ export interface ServerOptions {
   eventHeartbeatMs?: number;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
+  /** Per-client limits (connect timeout, session cap, offer and message rates); README "Threat model". */
+  limits?: Partial<ServerLimits>;
   log?: (line: string) => void;
 }
 
@@ -83,6 +106,13 @@ export interface PatchbayServer {
   /** The per-launch token the editor page carries (`<meta name="patchbay-token">`). */
   token: string;
   sessions: SessionManager;
+  /**
+   * A fresh Scope pipeline load state with the server's own resolver and model preparation (the
+   * cloud relay keeps one per connection, so clients never see or change each other's).
+   */
+  newPipelineLoader(): PipelineLoader;
+  /** Scope's pipeline load body read as the server reads it (the relay uses the same rules). */
+  parseLoadRequest(body: Record<string, unknown>): PipelineRequest[];
   /** Starts listening; resolves to the URL (http://host:port). */
   listen(): Promise<string>;
   /** The URL once listening (empty before). */
@@ -101,7 +131,7 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     dataDir,
     assetsDir: join(dataDir, 'assets'),
     patchesDir: join(dataDir, 'patches'),
-    modelsDir: join(dataDir, 'models'),
+    modelsDir: opts.modelsDir ? resolve(opts.modelsDir) : join(dataDir, 'models'),
     recordingsDir: join(dataDir, 'recordings'),
     examplesDir: opts.examplesDir ?? join(repoRoot, 'patches/examples'),
     editorDir: opts.editorDir ?? join(repoRoot, 'editor/dist'),
@@ -112,6 +142,7 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     version: '0.1.0',
     defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
     clockMode: opts.clockMode ?? 'real',
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
   };
 }
 
@@ -160,7 +191,18 @@ export function createServer(options: ServerOptions): PatchbayServer {
     (kafka) => kafka && eventSinks.push(kafka),
     (error: Error) => log(`events: Kafka sink not started: ${error.message}`),
   );
+  // Node packages load once, at start; a broken one is refused and the rest runs.
+  let nodes: NodePackages = { registry: builtinRegistry, loaded: [], refused: [] };
+  const nodesReady = loadNodePackages({
+    dataDir: opts.dataDir,
+    ...(options.nodeModules ? { nodeModules: options.nodeModules } : {}),
+    log,
+  }).then(
+    (loaded) => void (nodes = loaded),
+    (error: Error) => log(`node packages: not loaded: ${error.message}`),
+  );
   const sessions = new SessionManager({
+    registry: () => nodes.registry,
     eventSinks,
     ...(options.eventHeartbeatMs ? { heartbeatMs: options.eventHeartbeatMs } : {}),
     createSession: options.createSession,
@@ -171,14 +213,18 @@ export function createServer(options: ServerOptions): PatchbayServer {
     // Read at every compile, so a model dropped into the folder is usable without a restart.
     extraPipelines: () => userModels(opts.modelsDir).models,
     clockMode: opts.clockMode,
+    connectTimeoutMs: opts.limits.connectTimeoutMs,
+    dataRate: { perSecond: opts.limits.dataMessagesPerSecond, burst: opts.limits.dataMessagesBurst },
     log,
   });
-  const pipelines = new PipelineLoader({
-    capabilities: async () => (await probe()).capabilities,
-    resolveExtra: async (id) => resolveUserPipeline(id, opts.modelsDir),
-    prepare: (info, loadParams) => loadPipelineModel(info, loadParams, opts.modelsDir, log),
-    log,
-  });
+  const newPipelineLoader = () =>
+    new PipelineLoader({
+      capabilities: async () => (await probe()).capabilities,
+      resolveExtra: async (id) => resolveUserPipeline(id, opts.modelsDir),
+      prepare: (info, loadParams) => loadPipelineModel(info, loadParams, opts.modelsDir, log),
+      log,
+    });
+  const pipelines = newPipelineLoader();
   const ctx: ServerContext = {
     opts,
     sessions,
@@ -189,6 +235,8 @@ export function createServer(options: ServerOptions): PatchbayServer {
     startedAt: new Date(),
     log,
     engineMetrics: options.engineMetrics ?? null,
+    nodes: () => nodes,
+    nodesReady,
   };
 
   const app = Fastify({
@@ -205,23 +253,33 @@ export function createServer(options: ServerOptions): PatchbayServer {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // Paths that accept a WebSocket upgrade; an upgrade anywhere else gets a plain HTTP error
+  // (@fastify/websocket would answer 101 and close at once).
+  const websocketRoutes = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    if ((route as { websocket?: boolean }).websocket) websocketRoutes.add(route.url);
+  });
+
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const where = `${req.method} ${redactedUrl(req.url)}`;
     if (!hostAllowed(req.headers.host, policy)) {
-      log(`refused Host "${String(req.headers.host ?? '')}" (${req.method} ${req.url.slice(0, 100)})`);
+      log(`refused Host "${printable(req.headers.host, 100)}" (${where})`);
       return sendError(
         reply,
         403,
-        `Host "${String(req.headers.host ?? '')}" is not allowed: use 127.0.0.1, localhost or [::1] with this server's port, or start with --allow-host`,
+        `Host "${printable(req.headers.host, 100)}" is not allowed: use 127.0.0.1, localhost or [::1] with this server's port, or start with --allow-host`,
       );
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (!originAllowed(origin, policy)) {
-        log(`refused Origin "${origin}" (${req.method} ${req.url.slice(0, 100)})`);
+        log(`refused Origin "${printable(origin, 100)}" (${where})`);
         return sendError(
           reply,
           403,
-          `Origin "${origin}" is not allowed: only loopback pages, file pages and --allow-origin origins may use this server`,
+          origin === 'null' || origin.startsWith('file:')
+            ? `Origin "${printable(origin, 100)}" is not allowed: sandboxed frames and file pages send it, so any website could; start with --allow-origin null to accept file pages (see runtime/server/README.md "Threat model")`
+            : `Origin "${printable(origin, 100)}" is not allowed: only loopback pages and --allow-origin origins may use this server`,
         );
       }
       reply.header('access-control-allow-origin', origin);
@@ -233,12 +291,18 @@ export function createServer(options: ServerOptions): PatchbayServer {
           String(req.headers['access-control-request-headers'] ?? 'content-type').slice(0, 500),
         );
         reply.header('access-control-max-age', '600');
-        // Chromium's Private Network Access preflight for pages on other local ports.
+        // Chromium's Private Network Access preflight for pages on other local ports (only ever
+        // reached by an allowed origin: the others were refused above).
         if (req.headers['access-control-request-private-network'] === 'true')
           reply.header('access-control-allow-private-network', 'true');
         return reply.code(204).send();
       }
     }
+    if (
+      String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+      !websocketRoutes.has(req.routeOptions.url ?? '')
+    )
+      return sendError(reply, 404, `${where.split('?')[0]} is not a WebSocket endpoint`);
     return undefined;
   });
 
@@ -250,6 +314,12 @@ export function createServer(options: ServerOptions): PatchbayServer {
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (error instanceof TooManyRequests)
+      return reply
+        .code(429)
+        .header('retry-after', String(error.retryAfterS))
+        .type('application/json')
+        .send({ error: error.message, detail: error.message, retry_after_s: error.retryAfterS });
     if (error instanceof HttpError) return sendError(reply, error.statusCode, error.message);
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -259,12 +329,16 @@ export function createServer(options: ServerOptions): PatchbayServer {
         413,
         `the body is larger than this endpoint accepts (${req.url.startsWith('/api/v1/assets') ? opts.maxUploadBytes : opts.maxJsonBytes} bytes)`,
       );
-    if (status >= 500)
-      log(`error in ${req.method} ${req.url.slice(0, 100)}: ${error.stack ?? error.message}`);
-    return sendError(reply, status, status >= 500 ? `internal error: ${error.message}` : error.message);
+    if (status >= 500) log(`error in ${req.method} ${redactedUrl(req.url)}: ${error.stack ?? error.message}`);
+    // Never a stack in a reply; a 5xx says only that it failed (the log has the rest).
+    return sendError(
+      reply,
+      status,
+      status >= 500 ? `internal error (${error.name || 'Error'}); see the runtime log` : error.message,
+    );
   });
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, 404, `no such endpoint: ${req.method} ${req.url.slice(0, 200)}`),
+    sendError(reply, 404, `no such endpoint: ${req.method} ${printable(req.url.split('?')[0], 200)}`),
   );
 
   void app.register(fastifyWebsocket, { options: { maxPayload: opts.maxWsPayloadBytes } });
@@ -283,10 +357,13 @@ export function createServer(options: ServerOptions): PatchbayServer {
     app,
     token,
     sessions,
+    newPipelineLoader,
+    parseLoadRequest,
     get url() {
       return url;
     },
     async listen() {
+      await nodesReady;
       await app.listen({ host: opts.host, port: opts.port });
       boundPort = (app.server.address() as AddressInfo).port;
       const shown =

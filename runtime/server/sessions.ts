@@ -1,15 +1,18 @@
 /**
  * The server's live sessions: RuntimeSessions (WebRTC, headless, editor) and the WebRTC peers
- * attached to them. Owns the wiring between a peer and its session (frames both ways, the
- * "parameters" channel, Scope's notifications) and the teardown, so nothing outlives a session.
+ * attached to them. Owns the wiring between a peer and its session (frames both ways — frame
+ * path step 2 of 8 in CONTEXT.md: the peer's decoded frames into the session's input port, its
+ * output port straight to the peer — the "parameters" channel, Scope's notifications) and the
+ * teardown, so nothing outlives a session.
  */
 import { randomUUID } from 'node:crypto';
-import type { HostCapabilities, PipelineInfo } from '../../nodes';
+import type { HostCapabilities, NodeRegistry, PipelineInfo } from '../../nodes';
 import type { Patch } from '../../patches';
 import type { RuntimeSession } from '../engine/api';
 import type { EventSink } from '../events';
 import type { ServerPeer, SessionFactory } from './deps';
 import { SessionTrace, traceOfferFailed } from './lifecycle';
+import { ParameterGate } from '../guards';
 
 export type SessionKind = 'webrtc' | 'headless' | 'editor';
 
@@ -31,6 +34,12 @@ interface PeerEntry {
   unsubscribe: (() => void)[];
   closing: Promise<void> | null;
   trace: SessionTrace | null;
+  /** Rate limit and per-frame coalescing of the "parameters" channel. */
+  gate: ParameterGate;
+  /** Closes the session when the peer has not connected in time (cleared once it connects). */
+  connectTimer: ReturnType<typeof setTimeout> | null;
+  /** Who made the offer (address or relay connection), for the per-client limits. */
+  client: string | null;
 }
 
 export interface SessionManagerDeps {
@@ -42,26 +51,42 @@ export interface SessionManagerDeps {
   recordingsDir?: string;
   /** Pipelines beyond the catalog (user ONNX models), for every compile of every session. */
   extraPipelines?: () => readonly PipelineInfo[];
+  /** Node types (built-ins plus loaded node packages), read when a session is created. */
+  registry?: () => NodeRegistry;
   /** Where lifecycle events of plain WebRTC sessions go (none: not traced). */
   eventSinks?: readonly EventSink[];
   /** `stream_heartbeat` interval (default 10 s). */
   heartbeatMs?: number;
   /** Clock of new sessions unless one asks for another (default real). */
   clockMode?: 'real' | 'fixed';
+  /**
+   * A WebRTC session whose peer has not connected after this long is closed and freed (default
+   * 15 s): an offer that never completes ICE would otherwise hold its sockets, threads and
+   * session forever.
+   */
+  connectTimeoutMs?: number;
+  /** Data-channel messages per second per session, and the burst (default 100 / 200). */
+  dataRate?: { perSecond: number; burst: number };
   log: (line: string) => void;
 }
+
+/** Default of {@link SessionManagerDeps.connectTimeoutMs}. */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 /** Engine-wide counters for `/session/metrics` (the leak test reads these). */
 export interface ManagerMetrics {
   sessions: number;
   peers: number;
   workers: number;
+  /** Messages dropped by the rate limits since the server started. */
+  messages_dropped: { data_channel: number; runtime_ws: number };
 }
 
 export class SessionManager {
   private readonly runtimes = new Map<string, RuntimeEntry>();
   private readonly peers = new Map<string, PeerEntry>();
   private readonly closedCbs = new Set<(runtimeId: string) => void>();
+  private readonly dropped = { data_channel: 0, runtime_ws: 0 };
 
   constructor(private readonly deps: SessionManagerDeps) {}
 
@@ -77,6 +102,7 @@ export class SessionManager {
       assetsDir: this.deps.assetsDir,
       ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
+      ...(this.deps.registry ? { registry: this.deps.registry() } : {}),
       clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
@@ -106,6 +132,7 @@ export class SessionManager {
       assetsDir: this.deps.assetsDir,
       ...(this.deps.recordingsDir ? { recordingsDir: this.deps.recordingsDir } : {}),
       ...(this.deps.extraPipelines ? { extraPipelines: this.deps.extraPipelines } : {}),
+      ...(this.deps.registry ? { registry: this.deps.registry() } : {}),
       clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
@@ -143,9 +170,16 @@ export class SessionManager {
     ownsRuntime: boolean,
     id: string = randomUUID(),
     trace?: { offerAt: number } | null,
+    client: string | null = null,
   ): string {
     const { session } = runtime;
     const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
+    const applyParameters = (message: Record<string, unknown>) => {
+      const { applied, ignored } = session.setParameters(message);
+      for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
+      if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
+    };
+    const connectTimeoutMs = this.deps.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     const entry: PeerEntry = {
       id,
       peer,
@@ -167,17 +201,33 @@ export class SessionManager {
               peer,
             )
           : null,
+      gate: new ParameterGate({
+        ratePerSecond: this.deps.dataRate?.perSecond ?? 100,
+        burst: this.deps.dataRate?.burst ?? 200,
+        apply: applyParameters,
+        onDrop: () => this.countDropped('data_channel'),
+        warn: (message) => {
+          log('data channel: rate limit reached; dropping the excess (counted in /session/metrics)');
+          peer.sendData(message);
+        },
+      }),
+      client,
+      connectTimer: setTimeout(() => {
+        entry.connectTimer = null;
+        void this.closePeer(id, `the peer did not connect within ${connectTimeoutMs} ms`, false);
+      }, connectTimeoutMs),
     };
     this.peers.set(id, entry);
     runtime.peers.add(id);
+    peer.onConnected(() => {
+      if (entry.connectTimer) clearTimeout(entry.connectTimer);
+      entry.connectTimer = null;
+    });
 
+    // The frame path through the server: input port ← peer, output port → peer. Nothing between.
     peer.onInputFrame((index, frame) => session.pushInputFrame(index, frame));
     entry.unsubscribe.push(session.onOutputFrame((index, frame) => peer.sendFrame(index, frame)));
-    peer.onData((message) => {
-      const { applied, ignored } = session.setParameters(message);
-      for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
-      if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
-    });
+    peer.onData((message) => entry.gate.push(message));
     entry.unsubscribe.push(
       session.on('state', ({ state, error }) => {
         if (state === 'error') {
@@ -206,6 +256,9 @@ export class SessionManager {
     entry.closing ??= (async () => {
       this.deps.log(`[webrtc ${peerId.slice(0, 8)}] closing: ${reason}`);
       entry.trace?.close(reason);
+      if (entry.connectTimer) clearTimeout(entry.connectTimer);
+      entry.connectTimer = null;
+      entry.gate.close();
       if (notify) entry.peer.sendData({ type: 'stream_stopped' });
       for (const u of entry.unsubscribe) u();
       const runtime = this.runtimes.get(entry.runtimeId);
@@ -255,7 +308,24 @@ export class SessionManager {
   metrics(): ManagerMetrics {
     let workers = 0;
     for (const r of this.runtimes.values()) workers += r.session.plan()?.workers.length ?? 0;
-    return { sessions: this.runtimes.size, peers: this.peers.size, workers };
+    return {
+      sessions: this.runtimes.size,
+      peers: this.peers.size,
+      workers,
+      messages_dropped: { ...this.dropped },
+    };
+  }
+
+  /** WebRTC sessions of `client` whose peer has not connected yet. */
+  pendingOf(client: string): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.client === client && p.connectTimer) n++;
+    return n;
+  }
+
+  /** Counts a message a rate limit dropped (shown in `/session/metrics` under engine). */
+  countDropped(channel: 'data_channel' | 'runtime_ws'): void {
+    this.dropped[channel]++;
   }
 
   /** Per-session stats for Scope's `/session/metrics`. */
@@ -268,7 +338,10 @@ export class SessionManager {
         revision: r.session.revision(),
         uptime_ms: Date.now() - r.createdAt,
         nodes: r.session.stats(),
-        webrtc: [...r.peers].map((p) => ({ session_id: p, ...this.peers.get(p)?.peer.stats() })),
+        webrtc: [...r.peers].map((p) => {
+          const e = this.peers.get(p);
+          return { session_id: p, ...e?.peer.stats(), ...e?.gate.stats() };
+        }),
       };
     }
     return out;

@@ -127,6 +127,8 @@ beforeAll(async () => {
       return s;
     },
     createPeer: mediaPeerFactory(),
+    // The cycle test below makes more offers in a minute than one client may by default.
+    limits: { offersPerMinute: 1000 },
   });
   url = await server.listen();
   const r = await post('/api/v1/pipeline/load', { pipeline_ids: ['passthrough'] });

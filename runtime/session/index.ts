@@ -3,6 +3,7 @@ export { createSession, stabiliseTracks } from './session';
 export type { EngineSession, SessionExtraOptions } from './session';
 export { sessionMachine, stateName } from './machine';
 export type { SessionServices, SessionMachineContext, SessionMachineEvent, SessionActor } from './machine';
-export { applyPatchChanges } from './changes';
+export { liveUpdates, withLiveParams } from './live';
+export type { LiveUpdate } from './live';
 export { routeParameters, isSafeValue } from './params';
 export type { ParamRouting } from './params';

@@ -74,9 +74,10 @@ export function routeParameters(params: Record<string, unknown>, plan: Plan): Pa
       return r;
     }
   } else {
-    targets = targets.filter((n) => n.type === 'pipeline');
+    targets = targets.filter((n) => n.pipeline);
   }
-  const pipelines = targets.filter((n) => n.type === 'pipeline');
+  // Scope's data channel addresses pipelines: the nodes that resolved to a catalog entry or model.
+  const pipelines = targets.filter((n) => n.pipeline);
   const perNode = new Map<string, Record<string, unknown>>();
   const setParam = (node: string, key: string, value: unknown): void => {
     const p = perNode.get(node) ?? {};
@@ -168,7 +169,7 @@ export function routeParameters(params: Record<string, unknown>, plan: Plan): Pa
         }
         setParam(n.id, key, (parsed.data as Record<string, unknown>)[key]);
         used = true;
-      } else if (n.type === 'pipeline') {
+      } else if (n.pipeline) {
         // Scope passes keys it does not know to the pipeline by name.
         setParam(n.id, key, value);
         used = true;

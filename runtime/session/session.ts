@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createActor } from 'xstate';
-import { registry, type VideoFrame } from '../../nodes';
-import { serializePatch, type Patch } from '../../patches';
+import { registry, showsResult, type VideoFrame } from '../../nodes';
+import { applyChanges, serializePatch, type ChangeRefusal, type Patch } from '../../patches';
 import { ManualClock, realClock, type Clock } from '../clock';
-import { compile, diff, type CompileError, type Plan } from '../compile';
+import { compile, diff, type CompileError, type CompileResult, type Plan } from '../compile';
 import {
   Engine,
+  FramePorts,
   metrics,
   type EditResult,
   type RuntimeSession,
@@ -15,9 +16,9 @@ import {
   type SessionOptions,
 } from '../engine';
 import type { NodeStats, PatchChange, SessionStateName } from '../protocol';
-import { applyPatchChanges } from './changes';
+import { liveUpdates, withLiveParams, type LiveUpdate } from './live';
 import { sessionMachine, stateName, type SessionServices } from './machine';
-import { routeParameters } from './params';
+import { routeParameters, type ParamRouting } from './params';
 import { defaultModelsDir } from '../pipelines';
 
 /** Options beyond the engine API's, for tests and tools. */
@@ -107,6 +108,10 @@ class Session implements EngineSession {
   private currentPatch: Patch;
   private rev = 0;
   private compiled: Plan | null = null;
+  /** Whether `compiled` is the plan of the current patch (false after a patch that does not compile). */
+  private planCurrent = false;
+  /** The running plan with the live params applied since the engine last took a plan. */
+  private livePlan: Plan | null = null;
   private diags: CompileError[] = [];
   private running: Engine | null = null;
   private engineStopped: Promise<void> = Promise.resolve();
@@ -114,8 +119,8 @@ class Session implements EngineSession {
   private pendingWaiters: (() => void)[] = [];
   private pendingParams: Record<string, unknown>[] = [];
   private readonly listeners = new Map<keyof SessionEvents, Set<Listener>>();
-  private readonly outputListeners = new Set<(index: number, frame: VideoFrame) => void>();
-  private readonly sinkListeners = new Set<(node: string, frame: VideoFrame) => void>();
+  /** The engine's output and sink ports; every engine this session starts delivers here. */
+  private readonly ports: FramePorts;
   private readonly latest = new Map<string, VideoFrame>();
   private readonly runClock: Clock;
   private readonly fixed: boolean;
@@ -132,6 +137,8 @@ class Session implements EngineSession {
         : new ManualClock(0)
       : (options.clock ?? realClock);
     this.log = options.log ?? (() => undefined);
+    this.ports = new FramePorts(this.log);
+    this.ports.onSink((node, frame) => this.latest.set(node, frame));
     this.currentPatch = options.patch;
     this.recompile();
     const services: SessionServices = {
@@ -177,7 +184,7 @@ class Session implements EngineSession {
   }
 
   plan(): Plan | null {
-    return this.running?.currentPlan() ?? this.compiled;
+    return this.running ? (this.livePlan ?? this.running.currentPlan()) : this.compiled;
   }
 
   diagnostics(): CompileError[] {
@@ -188,23 +195,80 @@ class Session implements EngineSession {
     return this.edit(patch, 'PATCH.LOAD');
   }
 
+  /**
+   * Applies a batch of edits with patches' applyChanges, all or nothing. A change that does not
+   * fit the patch refuses the batch (`refused` names it, the revision stays). Live params (on
+   * nodes that run), moves, ui and metadata apply at once without a compile: the params go
+   * straight to the running nodes. Anything else compiles; while the session runs, a patch that
+   * does not compile is refused too, so `patch()` is always what runs (or will run at start).
+   */
   async applyChanges(changes: PatchChange[]): Promise<EditResult> {
-    const { patch, errors } = applyPatchChanges(this.currentPatch, changes);
-    if (errors.length) {
-      this.emit('diagnostics', { errors, revision: this.rev });
-      return { ok: false, errors, revision: this.rev };
+    return this.change(changes, 'edit');
+  }
+
+  /** The synchronous half of an edit: refused or live results come back at once, compiles later. */
+  private change(
+    changes: readonly unknown[],
+    origin: 'edit' | 'parameters',
+  ): EditResult | Promise<EditResult> {
+    const r = applyChanges(this.currentPatch, changes);
+    if (r.refused.length) {
+      const errors = r.refused.map(refusalError);
+      return { ok: false, errors, refused: r.refused, revision: this.rev };
     }
-    return this.edit(patch, 'PATCH.CHANGE');
+    const applied = r.applied.map((i) => changes[i] as PatchChange);
+    // Queued plans were compiled before this edit: it goes behind them, through the compiler.
+    const quiet = !this.pendingPlans.length && this.state() !== 'compiling';
+    const live = quiet ? this.liveOnly(r.patch, applied) : null;
+    if (live) return this.applyLive(r.patch, live, applied, origin);
+    const before = this.rev;
+    return this.edit(r.patch, 'PATCH.CHANGE').then((res) => {
+      // Taken (an idle session takes a patch that does not compile, too): say so.
+      if (res.revision !== before) this.emit('changes', { changes: applied, revision: res.revision, origin });
+      return res;
+    });
+  }
+
+  /** The live updates a batch amounts to, or null when it needs a compile (see ./live.ts). */
+  private liveOnly(next: Patch, changes: PatchChange[]): LiveUpdate[] | null {
+    if (!this.compiled || !this.planCurrent) return null;
+    return liveUpdates(this.compiled, next, changes, registry);
+  }
+
+  /** Takes a patch whose changes need no compile: bumps the revision, updates the nodes that run. */
+  private applyLive(
+    patch: Patch,
+    updates: LiveUpdate[],
+    changes: PatchChange[],
+    origin: 'edit' | 'parameters',
+  ): EditResult {
+    this.currentPatch = patch;
+    this.rev++;
+    if (updates.length && this.compiled) this.compiled = withLiveParams(this.compiled, updates);
+    const engine = this.running;
+    if (engine && updates.length) {
+      for (const u of updates) engine.updateNode(u.node, u.params);
+      this.livePlan = withLiveParams(this.livePlan ?? engine.currentPlan(), updates);
+    }
+    this.emit('changes', { changes, revision: this.rev, origin });
+    return { ok: true, errors: [], revision: this.rev, live: true };
   }
 
   private async edit(patch: Patch, type: 'PATCH.LOAD' | 'PATCH.CHANGE'): Promise<EditResult> {
+    const result = this.compilePatch(patch);
+    const state = this.state();
+    const live = state === 'loading' || state === 'running' || state === 'reconfiguring';
+    if (!result.ok && live) {
+      // What runs stays, and so does the patch that says so: the edit is refused as a whole.
+      const fatal = result.errors.filter((e) => e.fatal);
+      return { ok: false, errors: fatal, refused: fatal.map(compileRefusal), revision: this.rev };
+    }
     this.currentPatch = patch;
     this.rev++;
-    const plan = this.recompile();
+    const plan = this.adopt(result);
     const revision = this.rev;
     if (!plan) return { ok: false, errors: this.diags.filter((e) => e.fatal), revision };
-    const state = this.state();
-    if (state === 'loading' || state === 'running' || state === 'reconfiguring') {
+    if (live) {
       const applied = new Promise<void>((resolve) => this.pendingWaiters.push(resolve));
       this.pendingPlans.push(plan);
       this.actor.send({ type });
@@ -217,12 +281,21 @@ class Session implements EngineSession {
 
   /** Compiles the current patch; keeps and announces the diagnostics; null on fatal errors. */
   private recompile(): Plan | null {
+    return this.adopt(this.compilePatch(this.currentPatch));
+  }
+
+  private compilePatch(patch: Patch): CompileResult {
     const extra = this.options.extraPipelines;
-    const result = compile(this.currentPatch, registry, {
+    return compile(patch, this.options.registry ?? registry, {
       capabilities: this.options.capabilities,
       ...(extra ? { extraPipelines: typeof extra === 'function' ? extra() : extra } : {}),
     });
+  }
+
+  /** Keeps a compile result of the current patch as the session's plan and diagnostics. */
+  private adopt(result: CompileResult): Plan | null {
     this.diags = result.ok ? result.plan.warnings : result.errors;
+    this.planCurrent = result.ok;
     this.emit('diagnostics', { errors: this.diags, revision: this.rev });
     if (!result.ok) return null;
     this.compiled = stabiliseTracks(this.running?.currentPlan() ?? this.compiled, result.plan);
@@ -246,7 +319,11 @@ class Session implements EngineSession {
         if (engine) {
           const target = stabiliseTracks(engine.currentPlan(), next);
           const d = diff(engine.currentPlan(), target);
-          if (!d.empty) await engine.apply(target, d);
+          if (!d.empty) {
+            const applying = engine.apply(target, d);
+            this.livePlan = null; // the engine's plan is the new one (switched synchronously)
+            await applying;
+          }
         }
       } finally {
         for (const w of waiters) w();
@@ -259,6 +336,7 @@ class Session implements EngineSession {
   private startEngine(plan: Plan, events: { ready(): void; failed(message: string): void }): () => void {
     const engine = new Engine({
       plan,
+      ...(this.options.registry ? { registry: this.options.registry } : {}),
       clock: this.runClock,
       fixed: this.fixed,
       modelsDir: this.options.modelsDir ?? defaultModelsDir(),
@@ -267,6 +345,7 @@ class Session implements EngineSession {
       ...(this.options.processorModule ? { processorModule: this.options.processorModule } : {}),
       ...(this.options.maxSlots ? { maxSlots: this.options.maxSlots } : {}),
       log: this.log,
+      ports: this.ports,
       emit: (event, payload) => this.emit(event, payload),
       patchText: () => {
         try {
@@ -277,15 +356,10 @@ class Session implements EngineSession {
       },
     });
     this.running = engine;
-    engine.onOutputFrame((index, frame) => {
-      for (const cb of this.outputListeners) this.guard('output frame', () => cb(index, frame));
-    });
-    engine.onSinkFrame((node, frame) => {
-      this.latest.set(node, frame);
-      for (const cb of this.sinkListeners) this.guard('sink frame', () => cb(node, frame));
-    });
+    this.livePlan = null;
     engine.start();
-    for (const p of this.pendingParams.splice(0)) this.setParameters(p);
+    // Parameters that came before the start (their patch part is in the plan already).
+    for (const p of this.pendingParams.splice(0)) this.toEngine(routeParameters(p, plan));
     let done = false;
     void engine.whenLoaded().then(() => {
       if (!done) events.ready();
@@ -344,21 +418,24 @@ class Session implements EngineSession {
   }
 
   onOutputFrame(cb: (index: number, frame: VideoFrame) => void): () => void {
-    this.outputListeners.add(cb);
-    return () => this.outputListeners.delete(cb);
+    return this.ports.onOutput(cb);
   }
 
   onSinkFrame(cb: (node: string, frame: VideoFrame) => void): () => void {
-    this.sinkListeners.add(cb);
-    return () => this.sinkListeners.delete(cb);
+    return this.ports.onSink(cb);
   }
 
   latestFrame(outputNodeId?: string): VideoFrame | null {
     const plan = this.plan();
-    const id = outputNodeId ?? plan?.nodes.find((n) => n.type === 'output')?.id;
+    const id = outputNodeId ?? plan?.nodes.find((n) => showsResult(registry.get(n.type)))?.id;
     return id ? (this.latest.get(id) ?? null) : null;
   }
 
+  /**
+   * Scope's data-channel parameters. Params a node definition knows become `node.params`
+   * changes applied like an edit (so the patch says what runs, and the editor hears of them);
+   * prompts, VACE settings, `paused` and keys only a pipeline knows go to the engine directly.
+   */
   setParameters(params: Record<string, unknown>): {
     applied: Record<string, unknown>;
     ignored: Record<string, string>;
@@ -371,17 +448,44 @@ class Session implements EngineSession {
         ignored: Object.fromEntries(Object.keys(params).map((k) => [k, 'the patch does not compile'])),
       };
     const routed = routeParameters(params, engine?.currentPlan() ?? plan);
-    if (!engine) {
-      // Scope sends initial parameters before the stream runs: keep them for the start.
-      if (Object.keys(routed.applied).length) this.pendingParams.push(params);
-    } else {
-      for (const { node, params: p } of routed.nodeParams) engine.updateNode(node, p);
-      for (const { node, control } of routed.prompts) engine.setPrompts(node, control);
-      for (const { node, vace } of routed.vace) engine.setVace(node, vace);
-      if (routed.paused !== undefined) engine.setPaused(routed.paused);
+    const changes: PatchChange[] = [];
+    const direct: ParamRouting['nodeParams'] = [];
+    for (const { node, params: p } of routed.nodeParams) {
+      const type = plan.nodes.find((n) => n.id === node)?.type;
+      const known = (type && registry.get(type)?.paramMeta) as Record<string, unknown> | undefined;
+      const inPatch = Object.entries(p).filter(([k]) => known && k in known);
+      const rest = Object.entries(p).filter(([k]) => !known || !(k in known));
+      if (inPatch.length) changes.push({ op: 'node.params', id: node, params: Object.fromEntries(inPatch) });
+      if (rest.length) direct.push({ node, params: Object.fromEntries(rest) });
     }
+    if (changes.length) {
+      const report = (done: EditResult): void => {
+        for (const r of done.refused ?? [])
+          this.log(`session ${this.id}: parameters not applied: ${r.reason}`);
+      };
+      const done = this.change(changes, 'parameters');
+      if (done instanceof Promise)
+        done.then(report, (error: unknown) =>
+          this.log(`session ${this.id}: parameters not applied: ${(error as Error).message}`),
+        );
+      else report(done);
+    }
+    if (!engine) {
+      // Scope sends initial parameters before the stream runs: keep the rest for the start.
+      if (Object.keys(routed.applied).length) this.pendingParams.push(params);
+    } else this.toEngine({ ...routed, nodeParams: direct });
     if (Object.keys(routed.applied).length) this.emit('parameters', routed.applied);
     return { applied: routed.applied, ignored: routed.ignored };
+  }
+
+  /** Carries out routed parameters on the running engine (no patch change). */
+  private toEngine(routed: ParamRouting): void {
+    const engine = this.running;
+    if (!engine) return;
+    for (const { node, params: p } of routed.nodeParams) engine.updateNode(node, p);
+    for (const { node, control } of routed.prompts) engine.setPrompts(node, control);
+    for (const { node, vace } of routed.vace) engine.setVace(node, vace);
+    if (routed.paused !== undefined) engine.setPaused(routed.paused);
   }
 
   stats(): Record<string, NodeStats> {
@@ -451,11 +555,33 @@ class Session implements EngineSession {
       await this.engineStopped;
       this.actor.stop();
       this.listeners.clear();
-      this.outputListeners.clear();
-      this.sinkListeners.clear();
+      this.ports.clear();
       this.latest.clear();
       metrics.sessionClosed();
     })();
     return this.disposed;
   }
+}
+
+/** A change refusal as a compile error (EditResult.errors: the shape older clients read). */
+function refusalError(r: ChangeRefusal): CompileError {
+  return {
+    code: 'INVALID_PATCH',
+    fatal: true,
+    message: `change ${r.index} (${r.op}): ${r.reason}`,
+    path: ['changes', r.index],
+    ...(r.node !== undefined ? { node: r.node } : {}),
+    ...(r.edge !== undefined ? { edge: r.edge } : {}),
+  };
+}
+
+/** A fatal compile error as the refusal of a whole batch (index -1). */
+function compileRefusal(e: CompileError): ChangeRefusal {
+  return {
+    index: -1,
+    op: '',
+    reason: e.message,
+    ...(e.node !== undefined ? { node: e.node } : {}),
+    ...(e.edge !== undefined ? { edge: e.edge } : {}),
+  };
 }

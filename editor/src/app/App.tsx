@@ -13,8 +13,8 @@ import { openPatchText, patchFileName } from '../files';
 import { autoLayout, emptyPatch, freeSpot, type PaletteItem } from '../graph';
 import { readPatch, writePatch, type PatchListing } from '../runtime';
 import { isLive } from '../state';
-import { useEditor, useStore } from './context';
-import { matchShortcut, type Command } from './shortcuts';
+import { useEditor, useStore } from '../state/react';
+import { matchShortcut, SHORTCUTS, type Command } from './shortcuts';
 
 type Dialog = null | 'open' | 'saveAs' | 'shortcuts';
 
@@ -291,7 +291,7 @@ function Editor() {
           }}
         />
       )}
-      {dialog === 'shortcuts' && <ShortcutsDialog onClose={() => setDialog(null)} />}
+      {dialog === 'shortcuts' && <ShortcutsDialog shortcuts={SHORTCUTS} onClose={() => setDialog(null)} />}
       {dialog === 'open' && (
         <OpenDialog
           onClose={() => setDialog(null)}

@@ -21,7 +21,7 @@ import {
   type MouseEvent as ReactMouseEvent,
 } from 'react';
 import { registry } from '../../../nodes';
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 import { checkConnection, freeSpot, moveChanges, toFlowEdges, toFlowNodes, type FlowNode } from '../graph';
 import { NodeView } from './NodeView';
 

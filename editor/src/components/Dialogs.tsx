@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { SHORTCUTS } from '../app/shortcuts';
 import { listPatches, type PatchListing } from '../runtime';
 
 function Modal({
@@ -28,13 +27,19 @@ function Modal({
   );
 }
 
-/** The keyboard cheat sheet. */
-export function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+/** The keyboard cheat sheet (the app passes its shortcuts table). */
+export function ShortcutsDialog({
+  shortcuts,
+  onClose,
+}: {
+  shortcuts: readonly { keys: string; label: string }[];
+  onClose: () => void;
+}) {
   return (
     <Modal title="Keyboard shortcuts" onClose={onClose} testId="shortcuts-dialog">
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map((s) => (
+          {shortcuts.map((s) => (
             <tr key={s.keys}>
               <td>
                 <kbd>{s.keys.replace(/Mod/g, navigator.platform.includes('Mac') ? '⌘' : 'Ctrl')}</kbd>

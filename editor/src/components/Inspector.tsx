@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { paramsJsonSchema, registry } from '../../../nodes';
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 import { visible } from '../graph';
 import { ParamField, type FieldSchema } from './ParamField';
 

@@ -1,7 +1,7 @@
 import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { NodeStats } from '../../../runtime/protocol';
-import { useEditor } from '../app/context';
+import { useEditor } from '../state/react';
 import { keyParams, type FlowNodeData } from '../graph';
 import { VideoView } from './VideoView';
 

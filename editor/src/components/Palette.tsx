@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { registry } from '../../../nodes';
 import { paletteItems, searchPalette, type PaletteItem } from '../graph';
+import { nodePackages, type NodePackageReport } from '../runtime/api';
 import { PALETTE_MIME } from './Canvas';
 
 const ITEMS = paletteItems(registry);
@@ -91,6 +92,41 @@ function SearchList({
   );
 }
 
+/**
+ * Node packages the runtime loaded or refused at start. A refused one is shown with its reason,
+ * the file and what to fix (the rest of the runtime runs without it). Packaged types run in
+ * patches that use them; the palette lists the built-in types only (this editor bundle's).
+ */
+function PackageNotice() {
+  const [report, setReport] = useState<NodePackageReport | null>(null);
+  useEffect(() => {
+    let live = true;
+    nodePackages().then(
+      (r) => live && setReport(r),
+      () => undefined, // No runtime (a static build): nothing to report.
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!report || (!report.refused.length && !report.packages.length)) return null;
+  return (
+    <div className="palette-packages" data-testid="palette-packages">
+      {report.packages.map((p) => (
+        <div key={p.package} className="package-loaded" title={`${p.package}@${p.version}`}>
+          Node package {p.package}: {p.types.join(', ')} (runs in patches that use it; not in this palette
+          yet)
+        </div>
+      ))}
+      {report.refused.map((r) => (
+        <div key={r.package} className="package-refused" role="alert" title={r.file}>
+          <strong>Node package {r.package} refused:</strong> {r.reason}. <em>{r.file}</em> — {r.fix}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** The left sidebar: search-to-add, and every item draggable onto the canvas. */
 export function Palette({
   onAdd,
@@ -103,6 +139,7 @@ export function Palette({
     <aside className="palette" data-testid="palette">
       <div className="panel-title">Add node</div>
       <SearchList onPick={onAdd} testPrefix="palette" inputRef={inputRef} />
+      <PackageNotice />
       <div className="palette-tip">Enter adds · drag onto the canvas · Tab or double-click on the canvas</div>
     </aside>
   );

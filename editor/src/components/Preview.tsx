@@ -1,4 +1,4 @@
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 import { VideoView } from './VideoView';
 
 /** The larger preview panel: one Output's video, chosen from the patch's Output nodes. */

@@ -1,5 +1,5 @@
 import { useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 import { PromptList } from './ParamField';
 
 interface Entry {

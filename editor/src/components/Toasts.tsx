@@ -1,4 +1,4 @@
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 
 /** Messages, the connect-refusal hint and the camera permission problem. */
 export function Overlays() {

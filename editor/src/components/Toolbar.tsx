@@ -1,4 +1,4 @@
-import { useEditor, useStore } from '../app/context';
+import { useEditor, useStore } from '../state/react';
 import { isLive } from '../state';
 
 export interface ToolbarProps {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../../nodes';
 import { serializePatch } from '../../../patches';
-import { applyChanges, createNode, emptyPatch } from '../graph';
+import { applyOrThrow, createNode, emptyPatch } from '../graph';
 import {
   AUTOSAVE_KEY,
   openPatchText,
@@ -21,7 +21,7 @@ function memoryStorage(): StorageLike & { map: Map<string, string> } {
 
 function patch() {
   const p = emptyPatch('set', new Date(0));
-  return applyChanges(p, [{ op: 'node.add', node: createNode(p, registry, 'camera', { x: 0, y: 0 }) }]);
+  return applyOrThrow(p, [{ op: 'node.add', node: createNode(p, registry, 'camera', { x: 0, y: 0 }) }]);
 }
 
 describe('autosave', () => {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../../nodes';
-import { ID_PATTERN, type Patch } from '../../../patches';
-import type { PatchChange } from '../../../runtime/protocol';
+import { ID_PATTERN, type Patch, type PatchChange } from '../../../patches';
 import {
-  applyChanges,
+  applyOrThrow,
   autoLayout,
   checkConnection,
   clipboardText,
@@ -36,7 +35,7 @@ function basePatch(connect = true): Patch {
   let p = emptyPatch('test', new Date(0));
   const add = (type: string, x: number, params: Record<string, unknown> = {}) => {
     const node = createNode(p, registry, type, { x, y: 0 }, params);
-    p = applyChanges(p, [{ op: 'node.add', node }]);
+    p = applyOrThrow(p, [{ op: 'node.add', node }]);
     return node.id;
   };
   const cam = add('camera', 0);
@@ -44,7 +43,7 @@ function basePatch(connect = true): Patch {
   const out = add('output', 600);
   add('prompt-timeline', 0);
   if (connect) {
-    p = applyChanges(p, [
+    p = applyOrThrow(p, [
       {
         op: 'edge.add',
         edge: { id: 'e1', from: { node: cam, port: 'video' }, to: { node: pipe, port: 'video' } },
@@ -112,7 +111,7 @@ describe('checkConnection', () => {
   });
 
   it('replaces the edge already on an input (one stream edge per input)', () => {
-    const p = applyChanges(basePatch(), [
+    const p = applyOrThrow(basePatch(), [
       { op: 'node.add', node: createNode(basePatch(), registry, 'camera', { x: 0, y: 200 }) },
     ]);
     const c = checkConnection(
@@ -126,8 +125,8 @@ describe('checkConnection', () => {
 
   it('refuses stream cycles, self loops, duplicates and unknown ports', () => {
     let p = basePatch();
-    p = applyChanges(p, [{ op: 'node.add', node: createNode(p, registry, 'pipeline', { x: 0, y: 0 }) }]);
-    p = applyChanges(p, [
+    p = applyOrThrow(p, [{ op: 'node.add', node: createNode(p, registry, 'pipeline', { x: 0, y: 0 }) }]);
+    p = applyOrThrow(p, [
       {
         op: 'edge.add',
         edge: {
@@ -171,7 +170,7 @@ describe('checkConnection', () => {
   it('uses ports(params): an NDI node in send mode has an input and no output', () => {
     let p = basePatch();
     const ndi = createNode(p, registry, 'ndi', { x: 0, y: 0 }, { direction: 'send' });
-    p = applyChanges(p, [{ op: 'node.add', node: ndi }]);
+    p = applyOrThrow(p, [{ op: 'node.add', node: ndi }]);
     expect(nodePorts(ndi, registry).outputs).toEqual([]);
     expect(
       checkConnection(p, registry, { node: 'pipeline-1', port: 'video' }, { node: ndi.id, port: 'video' }).ok,
@@ -182,31 +181,13 @@ describe('checkConnection', () => {
   });
 });
 
-describe('applyChanges', () => {
-  it('applies every op and leaves the input untouched', () => {
+describe("applyOrThrow, the editor's all-or-nothing use of patches/changes", () => {
+  it('applies a batch, or throws for the first refused change with its index and nothing applied', () => {
     const p = basePatch();
-    const next = applyChanges(p, [
-      { op: 'node.params', id: 'pipeline-1', params: { strength: 0.9 } },
-      { op: 'node.move', id: 'output-1', position: { x: 5, y: 6 } },
-      { op: 'node.ui', id: 'output-1', ui: { color: 'red' } },
-      { op: 'metadata', metadata: { name: 'renamed' } },
-      { op: 'edge.remove', id: 'e2' },
-    ]);
-    expect(next.nodes[1]!.params.strength).toBe(0.9);
-    expect(next.nodes[2]!.position).toEqual({ x: 5, y: 6 });
-    expect(next.nodes[2]!.ui).toEqual({ color: 'red' });
-    expect(next.metadata.name).toBe('renamed');
-    expect(next.edges.map((e) => e.id)).toEqual(['e1']);
-    expect(p.edges.length).toBe(2);
-    expect(p.nodes[1]!.params.strength).toBe(0.5);
-  });
-
-  it('removing a node drops its edges; bad changes fail as a whole with the index named', () => {
-    const p = basePatch();
-    expect(applyChanges(p, [{ op: 'node.remove', id: 'pipeline-1' }]).edges).toEqual([]);
+    expect(applyOrThrow(p, [{ op: 'node.remove', id: 'pipeline-1' }]).edges).toEqual([]);
     let err: unknown;
     try {
-      applyChanges(p, [
+      applyOrThrow(p, [
         { op: 'node.move', id: 'output-1', position: { x: 1, y: 1 } },
         { op: 'node.remove', id: 'ghost' },
       ]);
@@ -215,40 +196,20 @@ describe('applyChanges', () => {
     }
     expect(err).toBeInstanceOf(PatchChangeError);
     expect((err as Error).message).toBe('change 1 (node.remove): no node "ghost"');
-    expect(() =>
-      applyChanges(p, [
-        {
-          op: 'edge.add',
-          edge: { id: 'x', from: { node: 'nope', port: 'video' }, to: { node: 'output-1', port: 'video' } },
-        },
-      ]),
-    ).toThrow(/source node "nope"/);
-    expect(() => applyChanges(p, [{ op: 'bogus' } as unknown as PatchChange])).toThrow(/unknown op "bogus"/);
+    expect((err as PatchChangeError).refusal).toMatchObject({ index: 1, node: 'ghost' });
+    expect(p.nodes.find((n) => n.id === 'output-1')!.position).not.toEqual({ x: 1, y: 1 });
+    expect(() => applyOrThrow(p, [{ op: 'bogus' } as unknown as PatchChange])).toThrow(/unknown op "bogus"/);
   });
 
-  it('ignores __proto__ keys in merged params', () => {
-    const params = JSON.parse('{"__proto__": {"polluted": true}, "strength": 0.3}');
-    const next = applyChanges(basePatch(), [{ op: 'node.params', id: 'pipeline-1', params }]);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(next.nodes[1]!.params.strength).toBe(0.3);
-  });
-
-  it('invertChanges restores the original patch', () => {
+  it('invertChanges restores the original patch exactly, order included', () => {
     const p = basePatch();
     const changes: PatchChange[] = [
       ...removeNodesChanges(p, ['pipeline-1']),
       { op: 'node.params', id: 'camera-1', params: { fps: 15, device: undefined } },
       { op: 'metadata', metadata: { name: 'x' } },
     ];
-    const next = applyChanges(p, changes);
-    const restored = applyChanges(next, invertChanges(p, changes));
-    // node.add appends, so a restored node comes back last; compare by id.
-    const byId = (x: Patch) => ({
-      ...x,
-      nodes: [...x.nodes].sort((a, b) => a.id.localeCompare(b.id)),
-      edges: [...x.edges].sort((a, b) => a.id.localeCompare(b.id)),
-    });
-    expect(byId(restored)).toEqual(byId(p));
+    const next = applyOrThrow(p, changes);
+    expect(applyOrThrow(next, invertChanges(p, changes))).toEqual(p);
   });
 });
 
@@ -317,10 +278,10 @@ describe('clipboard', () => {
     if (!parsed.ok) return;
     const { changes, nodeIds } = pasteChanges(p, parsed.payload, { x: 10, y: 20 });
     expect(nodeIds).toEqual(['pipeline-2', 'output-2']);
-    const next = applyChanges(p, changes);
+    const next = applyOrThrow(p, changes);
     expect(next.nodes.find((n) => n.id === 'output-2')!.position).toEqual({ x: 610, y: 20 });
     expect(next.edges.at(-1)).toMatchObject({ from: { node: 'pipeline-2' }, to: { node: 'output-2' } });
-    const twice = applyChanges(next, pasteChanges(next, parsed.payload).changes);
+    const twice = applyOrThrow(next, pasteChanges(next, parsed.payload).changes);
     expect(new Set(twice.nodes.map((n) => n.id)).size).toBe(twice.nodes.length);
   });
 
@@ -344,7 +305,7 @@ describe('clipboard', () => {
 describe('layout and mapping', () => {
   it('lays out sources left and outputs right', () => {
     const p = basePatch();
-    const next = applyChanges(p, autoLayout(p, { columnWidth: 100, rowHeight: 50 }));
+    const next = applyOrThrow(p, autoLayout(p, { columnWidth: 100, rowHeight: 50 }));
     const x = (id: string) => next.nodes.find((n) => n.id === id)!.position.x;
     expect([x('camera-1'), x('pipeline-1'), x('output-1'), x('prompt-timeline-1')]).toEqual([0, 100, 200, 0]);
     expect(autoLayout(next, { columnWidth: 100, rowHeight: 50 })).toEqual([]);
@@ -355,7 +316,7 @@ describe('layout and mapping', () => {
     const nodes = toFlowNodes(p, registry, new Set(['camera-1']));
     expect(nodes[0]).toMatchObject({ id: 'camera-1', type: 'patchbay', selected: true });
     const prev = new Map(nodes.map((n) => [n.id, n]));
-    const p2 = applyChanges(p, [{ op: 'node.move', id: 'output-1', position: { x: 1, y: 1 } }]);
+    const p2 = applyOrThrow(p, [{ op: 'node.move', id: 'output-1', position: { x: 1, y: 1 } }]);
     const again = toFlowNodes(p2, registry, new Set(['camera-1']), prev);
     expect(again[0]).toBe(nodes[0]);
     expect(again[2]).not.toBe(nodes[2]);

@@ -1,17 +1,38 @@
-import { applyPatches, enablePatches, produceWithPatches, type Patch as ImmerPatch } from 'immer';
-import type { Patch } from '../../../patches';
-import type { PatchChange } from '../../../runtime/protocol';
-import { applyChangeToDraft, invertChanges } from './changes';
+import {
+  applyChanges,
+  invertChanges,
+  jsonSafeChanges,
+  type ChangeRefusal,
+  type Patch,
+  type PatchChange,
+} from '../../../patches';
 
-enablePatches();
+/** A change that cannot apply, naming which one and why (nothing of its batch applied). */
+export class PatchChangeError extends Error {
+  constructor(readonly refusal: ChangeRefusal) {
+    super(`change ${refusal.index} (${refusal.op}): ${refusal.reason}`);
+    this.name = 'PatchChangeError';
+  }
+}
 
-/** One undoable step: the edit as change objects (for the runtime) and as immer patches (local). */
+/**
+ * Applies a batch with patches' applyChanges (the function the runtime session uses), all or
+ * nothing: the new patch, or PatchChangeError for the first refused change.
+ */
+export function applyOrThrow(patch: Patch, changes: readonly PatchChange[]): Patch {
+  const r = applyChanges(patch, changes);
+  if (r.refused.length) throw new PatchChangeError(r.refused[0]!);
+  return r.patch;
+}
+
+/**
+ * One undoable step: the edit as change objects. Undo applies `inverse` and redo `changes`, with
+ * the same function and the same objects the runtime gets, so both sides compute the same patch.
+ */
 export interface HistoryEntry {
   label: string;
   changes: PatchChange[];
   inverse: PatchChange[];
-  patches: ImmerPatch[];
-  inversePatches: ImmerPatch[];
   /** Edits with the same key within `coalesceMs` merge into one step (a slider drag). */
   coalesceKey?: string;
   at: number;
@@ -53,14 +74,14 @@ export interface HistoryResult {
 export function commit(
   patch: Patch,
   history: History,
-  changes: PatchChange[],
+  edit: PatchChange[],
   opts: CommitOptions = {},
 ): HistoryResult {
-  if (changes.length === 0) return { patch, history, changes };
+  if (edit.length === 0) return { patch, history, changes: edit };
+  // Kept and sent in JSON form, so the runtime (which gets JSON) applies exactly these.
+  const changes = jsonSafeChanges(edit);
+  const next = applyOrThrow(patch, changes);
   const inverse = invertChanges(patch, changes);
-  const [next, patches, inversePatches] = produceWithPatches(patch, (draft) => {
-    changes.forEach((c, i) => applyChangeToDraft(draft, c, i));
-  });
   const now = opts.now ?? Date.now();
   const last = history.past[history.past.length - 1];
   let past: HistoryEntry[];
@@ -74,8 +95,6 @@ export function commit(
       ...last,
       changes: [...last.changes, ...changes],
       inverse: [...inverse, ...last.inverse],
-      patches: [...last.patches, ...patches],
-      inversePatches: [...inversePatches, ...last.inversePatches],
       at: now,
     };
     past = [...history.past.slice(0, -1), merged];
@@ -84,8 +103,6 @@ export function commit(
       label: opts.label ?? describeChanges(changes),
       changes,
       inverse,
-      patches,
-      inversePatches,
       at: now,
     };
     if (opts.coalesceKey) entry.coalesceKey = opts.coalesceKey;
@@ -100,7 +117,7 @@ export function undo(patch: Patch, history: History): HistoryResult | null {
   const entry = history.past[history.past.length - 1];
   if (!entry) return null;
   return {
-    patch: applyPatches(patch, entry.inversePatches),
+    patch: applyOrThrow(patch, entry.inverse),
     history: { ...history, past: history.past.slice(0, -1), future: [entry, ...history.future] },
     changes: entry.inverse,
   };
@@ -111,7 +128,7 @@ export function redo(patch: Patch, history: History): HistoryResult | null {
   const entry = history.future[0];
   if (!entry) return null;
   return {
-    patch: applyPatches(patch, entry.patches),
+    patch: applyOrThrow(patch, entry.changes),
     history: {
       ...history,
       past: [...history.past, { ...entry, coalesceKey: undefined }],

@@ -5,14 +5,17 @@
  */
 export { nodePorts, portsOf, checkConnection, portType } from './ports';
 export type { NodePorts, ConnectCheck } from './ports';
+// Patch edits themselves are patches/changes (the runtime applies them with the same function).
+export { applyChanges, invertChanges, removeNodesChanges } from '../../../patches';
 export {
-  applyChanges,
-  applyChangeToDraft,
-  invertChanges,
-  removeNodesChanges,
+  createHistory,
+  commit,
+  undo,
+  redo,
+  describeChanges,
+  applyOrThrow,
   PatchChangeError,
-} from './changes';
-export { createHistory, commit, undo, redo, describeChanges } from './history';
+} from './history';
 export type { History, HistoryEntry, HistoryResult, CommitOptions } from './history';
 export {
   emptyPatch,

@@ -1,17 +1,14 @@
 import {
   isStreamPort,
+  portsFor,
+  type NodePorts,
   type NodeDefinition,
   type NodeRegistry,
   type ParamsShape,
-  type PortDefinition,
 } from '../../../nodes';
 import type { Patch, PatchEdge, PatchNode, PortRef } from '../../../patches';
 
-/** The ports a node has for its current params (definitions may derive them from params). */
-export interface NodePorts {
-  inputs: readonly PortDefinition[];
-  outputs: readonly PortDefinition[];
-}
+export type { NodePorts };
 
 /**
  * Ports of a patch node, from its definition (`ports(params)` when the type declares it).
@@ -24,12 +21,9 @@ export function nodePorts(node: PatchNode, registry: NodeRegistry): NodePorts {
   return portsOf(def, node.params);
 }
 
-/** Ports of a definition for given params (defaults filled in). */
+/** Ports of a definition for given params (nodes/core/ports.ts: the one derivation). */
 export function portsOf(def: NodeDefinition<ParamsShape>, params: Record<string, unknown>): NodePorts {
-  if (!def.ports) return { inputs: def.inputs, outputs: def.outputs };
-  const parsed = def.params.safeParse(params);
-  if (!parsed.success) return { inputs: def.inputs, outputs: def.outputs };
-  return def.ports(parsed.data);
+  return portsFor(def, params);
 }
 
 /** The result of checking a proposed connection. */

@@ -80,6 +80,17 @@ export async function writePatch(name: string, text: string): Promise<void> {
   await call('PUT', `/api/v1/patches/${encodeURIComponent(name)}`, text);
 }
 
+/** Node packages the runtime loaded at start, and those it refused (with the file and what to fix). */
+export interface NodePackageReport {
+  packages: { package: string; version: string; types: string[] }[];
+  refused: { package: string; file: string; reason: string; fix: string }[];
+}
+
+export async function nodePackages(): Promise<NodePackageReport> {
+  const d = await call<Partial<NodePackageReport>>('GET', '/api/v1/nodes/definitions');
+  return { packages: d.packages ?? [], refused: d.refused ?? [] };
+}
+
 export interface AssetInfo {
   name: string;
   path: string;

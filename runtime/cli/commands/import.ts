@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { importDocument, serializePatch, type ImportKind } from '../../../patches';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 import { checkPatch, issueLine, readPatchFile } from './validate';
 
 const USAGE = 'import FILE -o OUT.patch [--force] [--name NAME]';
@@ -90,7 +91,8 @@ export const importCommand: CliCommand = {
   name: 'import',
   summary: 'convert a Scope workflow, timeline or graph, or a Patchbay PNG/recording, into a .patch',
   usage: USAGE,
-  async run(args: string[], io: CliIo): Promise<number> {
+  async run(args: string[], rawIo: CliIo): Promise<number> {
+    const io = lineSafeIo(rawIo);
     if (args.includes('--help') || args.includes('-h')) {
       io.out(`usage: patchbay ${USAGE}`);
       io.out('  reads *.scope-workflow.json, Scope timeline v2.1 files and Scope graphs ({nodes, edges})');

@@ -6,16 +6,18 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VideoFrame } from '../../../nodes';
+import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import { serializePatch, type Patch } from '../../../patches';
 import { engineMetrics } from '../../engine';
 import { hostProbe } from '../../host';
 import type { NodeStats } from '../../protocol';
 import { createSession } from '../../session';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 import { validateFile } from './validate';
 
-const USAGE = 'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N]';
+const USAGE =
+  'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N] [--assets DIR]';
 
 export interface PlayOptions {
   file: string;
@@ -24,6 +26,8 @@ export interface PlayOptions {
   clock: 'real' | 'fixed';
   fps: number | null;
   every: number;
+  /** Where Camera nodes in video_file mode find their files (default ~/.patchbay/assets). */
+  assets: string | null;
 }
 
 /** Parses "10s", "500ms", "2m" or a plain number of seconds into milliseconds; null when invalid. */
@@ -37,7 +41,15 @@ export function parseDuration(text: string): number | null {
 
 /** Parses the command line; returns the options or the message to print. */
 export function parsePlayArgs(args: string[]): PlayOptions | { error: string } | { help: true } {
-  const o: PlayOptions = { file: '', durationMs: 10_000, out: null, clock: 'real', fps: null, every: 30 };
+  const o: PlayOptions = {
+    file: '',
+    durationMs: 10_000,
+    out: null,
+    clock: 'real',
+    fps: null,
+    every: 30,
+    assets: null,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = (): string | undefined => args[++i];
@@ -55,6 +67,12 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
         const v = value();
         if (!v) return { error: '--out takes a folder' };
         o.out = v;
+        break;
+      }
+      case '--assets': {
+        const v = value();
+        if (!v) return { error: '--assets takes a folder' };
+        o.assets = v;
         break;
       }
       case '--clock': {
@@ -85,18 +103,18 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
   return o;
 }
 
-/** Camera nodes in camera mode get the test pattern (no browser here); `fps` overrides every camera's rate. */
+/**
+ * Each node plays as its definition's `headless` says: Camera nodes in camera mode get the test
+ * pattern (no browser here) and `fps` overrides every camera's rate.
+ */
 export function headlessPatch(patch: Patch, fps: number | null): { patch: Patch; substituted: string[] } {
   const substituted: string[] = [];
   const nodes = patch.nodes.map((n) => {
-    if (n.type !== 'camera') return n;
-    const params = { ...n.params };
-    if ((params.source_mode ?? 'camera') === 'camera') {
-      params.source_mode = 'test_pattern';
-      substituted.push(n.id);
-    }
-    if (fps !== null) params.fps = fps;
-    return { ...n, params };
+    const headless = registry.get(n.type)?.headless;
+    if (!headless) return n;
+    const played = headless(n.params, { fps });
+    if (played.substituted) substituted.push(n.id);
+    return { ...n, params: played.params };
   });
   return { patch: { ...patch, nodes }, substituted };
 }
@@ -133,7 +151,13 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   for (const id of substituted)
     io.out(`camera "${id}": no browser camera in headless play; using the test pattern`);
   const { capabilities } = await hostProbe();
-  const session = createSession({ patch, capabilities, clockMode: o.clock, log: (line) => io.err(line) });
+  const session = createSession({
+    patch,
+    capabilities,
+    clockMode: o.clock,
+    log: (line) => io.err(line),
+    ...(o.assets ? { assetsDir: o.assets } : {}),
+  });
   for (const e of session.diagnostics().filter((d) => !d.fatal))
     io.err(`warning: ${e.node ? `node "${e.node}": ` : ''}${e.message}`);
   session.on('node.error', (e) => io.err(`node "${e.node}": ${e.message}`));
@@ -155,7 +179,8 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   // A fixed clock holds the graph until they are loaded, so every frame counts.
   let playing = o.clock === 'fixed';
   session.onSinkFrame((node, frame) => {
-    if (!playing || finished || session.plan()?.nodes.find((n) => n.id === node)?.type !== 'output') return;
+    const type = session.plan()?.nodes.find((n) => n.id === node)?.type;
+    if (!playing || finished || !type || !showsResult(registry.get(type))) return;
     const n = counts.get(node) ?? 0;
     counts.set(node, n + 1);
     if (o.out && n % o.every === 0) {
@@ -217,7 +242,8 @@ export const playCommand: CliCommand = {
   name: 'play',
   summary: 'play a patch headlessly; write PNG frames and stats',
   usage: USAGE,
-  async run(args: string[], io: CliIo): Promise<number> {
+  async run(args: string[], rawIo: CliIo): Promise<number> {
+    const io = lineSafeIo(rawIo);
     const parsed = parsePlayArgs(args);
     if ('help' in parsed) {
       io.out(`usage: patchbay ${USAGE}`);

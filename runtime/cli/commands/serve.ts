@@ -9,6 +9,7 @@ import { createServer, isLoopbackAddress } from '../../server';
 import { mediaPeerFactory } from '../../server/media';
 import { CLOUD_USAGE, extractCloudArgs, startCloudMode, type CloudArgs } from '../../relay';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 
 export interface ServeArgs {
   host: string;
@@ -16,6 +17,8 @@ export interface ServeArgs {
   allowOrigins: string[];
   allowHosts: string[];
   dataDir?: string;
+  /** The models folder (`--models-dir`; default `<data dir>/models`): the only folder `onnx:` ids may name. */
+  modelsDir?: string;
   /** A built editor folder to serve instead of editor/dist (index.html, play.html, assets/). */
   editorDir?: string;
   maxUploadMb?: number;
@@ -26,7 +29,7 @@ export interface ServeArgs {
 }
 
 const USAGE =
-  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--editor-dir D] [--max-upload-mb N] [--patch NAME] [--clock real|fixed] [--quiet]';
+  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--models-dir D] [--editor-dir D] [--max-upload-mb N] [--patch NAME] [--clock real|fixed] [--quiet]';
 
 /** Parses serve's arguments; throws an Error naming the bad one. */
 export function parseServeArgs(args: string[]): ServeArgs {
@@ -63,6 +66,11 @@ export function parseServeArgs(args: string[]): ServeArgs {
       case '--allow-origin':
         for (const o of value().split(',')) {
           const origin = o.trim();
+          // File pages and sandboxed iframes: explicit, since any website can send it.
+          if (origin === 'null' || origin === 'file://') {
+            if (!out.allowOrigins.includes('null')) out.allowOrigins.push('null');
+            continue;
+          }
           if (origin === '*')
             throw new Error('--allow-origin "*" is refused: name each origin (scheme://host:port)');
           let url: URL;
@@ -88,6 +96,10 @@ export function parseServeArgs(args: string[]): ServeArgs {
         break;
       case '--data-dir':
         out.dataDir = resolve(value());
+        break;
+      case '--models-dir':
+        if (out.modelsDir) throw new Error('--models-dir names one folder (give it once)');
+        out.modelsDir = resolve(value());
         break;
       case '--editor-dir':
         out.editorDir = resolve(value());
@@ -118,7 +130,9 @@ export function parseServeArgs(args: string[]): ServeArgs {
   return out;
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], rawIo: CliIo): Promise<number> {
+  // Log lines quote what clients sent (hosts, origins, names): never raw control characters.
+  const io = lineSafeIo(rawIo);
   let opts: ServeArgs;
   let cloud: CloudArgs | null;
   try {
@@ -135,12 +149,18 @@ async function run(args: string[], io: CliIo): Promise<number> {
       `patchbay serve: WARNING: binding to ${opts.host} makes the runtime reachable from other machines. ` +
         'Anyone who can reach it can run patches and read your camera stream. Use only on a trusted network.',
     );
+  if (opts.allowOrigins.includes('null'))
+    io.err(
+      'patchbay serve: WARNING: --allow-origin null accepts pages opened from files, and also any website ' +
+        'that frames itself in a sandboxed iframe: such a page can drive this runtime. Use it only while you need a file page.',
+    );
   const server = createServer({
     host: opts.host,
     port: opts.port,
     allowOrigins: opts.allowOrigins,
     allowHosts: opts.allowHosts,
     dataDir: opts.dataDir,
+    ...(opts.modelsDir ? { modelsDir: opts.modelsDir } : {}),
     editorDir: opts.editorDir,
     maxUploadBytes: opts.maxUploadMb ? Math.round(opts.maxUploadMb * 1024 * 1024) : undefined,
     defaultPatch: opts.defaultPatch,

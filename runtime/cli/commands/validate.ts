@@ -17,6 +17,7 @@ import {
 } from '../../../patches';
 import { compile, defaultCapabilities, type CompileError } from '../../compile';
 import type { CliCommand, CliIo } from '../main';
+import { lineSafeIo } from '../safe-io';
 
 /** Reads a file as text with the patch size limit; the message names the file and the reason. */
 export async function readPatchFile(
@@ -92,7 +93,8 @@ export const validateCommand: CliCommand = {
   name: 'validate',
   summary: 'check .patch files (format, params, edges) and compile them',
   usage: USAGE,
-  async run(args: string[], io: CliIo): Promise<number> {
+  async run(args: string[], rawIo: CliIo): Promise<number> {
+    const io = lineSafeIo(rawIo);
     let strict = false;
     let quiet = false;
     const files: string[] = [];

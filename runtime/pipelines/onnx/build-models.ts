@@ -96,7 +96,7 @@ export const TRAILS_DECAY = 0.98;
 
 const IMG: readonly (number | string)[] = [1, 3, 'height', 'width'];
 /** The I420 frame as one uint8 tensor: the Y plane's H rows of W bytes, then U and V (H/2 more rows). */
-const I420_DIMS: readonly (number | string)[] = [1, 1, 'rows', 'width'];
+export const I420_DIMS: readonly (number | string)[] = [1, 1, 'rows', 'width'];
 
 /** The tensors an effect reads: the float RGB image (NCHW, 0–1) and its side inputs. */
 interface EffectInputs {
@@ -206,7 +206,7 @@ const RGB_TO_UV = [
  * the BT.601 matrix with the −128 offsets and the 1/255 scale folded into weights and bias, and
  * Clip — the same numbers as i420ToTensor, in onnxruntime's vectorised kernels.
  */
-function i420ToRgb(g: GraphBuilder, i420: string): { rgb: string; width: string } {
+export function i420ToRgb(g: GraphBuilder, i420: string): { rgb: string; width: string } {
   const shape = g.op('Shape', [i420]);
   const rows = g.op('Gather', [shape, g.ints([2])]);
   const width = g.op('Gather', [shape, g.ints([3])]);
@@ -237,7 +237,7 @@ function i420ToRgb(g: GraphBuilder, i420: string): { rgb: string; width: string 
  * chroma from the 2×2 mean (AveragePool) through a 1×1 Conv with the +128 bias; Round, Clip,
  * Cast to uint8; the U and V planes flattened under the Y plane. As tensorToI420 does.
  */
-function rgbToI420(g: GraphBuilder, rgb: string, width: string): string {
+export function rgbToI420(g: GraphBuilder, rgb: string, width: string): string {
   const c = clip01(g, rgb);
   const u8 = (x: string) =>
     g.op('Cast', [g.op('Clip', [g.op('Round', [x]), g.scalar0(0), g.scalar0(255)])], { to: ELEM.uint8 });
@@ -387,7 +387,7 @@ export function buildEffectBytes(id: BuiltinModelId): Uint8Array {
   return buildEffectGraph(id).toBytes(17, `Patchbay built-in effect "${id}" (float RGB): ${b.description}`);
 }
 
-function writeIfChanged(path: string, bytes: Uint8Array): boolean {
+export function writeIfChanged(path: string, bytes: Uint8Array): boolean {
   try {
     const old = readFileSync(path);
     if (old.length === bytes.length && Buffer.compare(old, bytes) === 0) return false;

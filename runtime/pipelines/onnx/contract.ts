@@ -55,7 +55,14 @@ export const modelContractSchema = z
      * A second input fed with the previous output (same layout and range as `input`), or with the
      * graph output named `output` (I420 models: a float NCHW [1,3,H,W] state, zeros at the start).
      */
-    feedback: z.object({ input: tensorName, output: tensorName.optional() }).optional(),
+    feedback: z
+      .object({
+        input: tensorName,
+        output: tensorName.optional(),
+        /** A fixed-shape float state (e.g. a smoothed low-resolution mask) instead of the image-shaped one. */
+        dims: z.array(z.number().int().min(1).max(4096)).min(1).max(6).optional(),
+      })
+      .optional(),
     /** A float [1, 3] input fed with the prompts' hash embedding (see ./embedding.ts). */
     text: z.object({ input: tensorName, embedding: z.literal('hash-rgb') }).optional(),
   })
@@ -149,7 +156,12 @@ export function readContract(file: string): ModelContract {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ModelContractError(`${file}: not valid JSON (${(error as Error).message})`, file);
+    // V8's message quotes the text around the error: say where, never what the file holds.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ModelContractError(
+      `${file}: not valid JSON${at !== undefined ? ` (at character ${at})` : ''}`,
+      file,
+    );
   }
   return parseContract(parsed, file);
 }

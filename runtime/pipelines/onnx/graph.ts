@@ -9,7 +9,7 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 type Dim = number | string;
-type AttrValue = number | number[] | string | { floats: number[] };
+type AttrValue = number | number[] | string | { floats: number[] } | { float: number };
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -20,7 +20,7 @@ export type ElemType = keyof typeof ELEM;
 
 function valueInfo(
   name: string,
-  dims: readonly Dim[],
+  dims: readonly Dim[] | null,
   elemType = FLOAT,
 ): InstanceType<typeof onnx.ValueInfoProto> {
   return onnx.ValueInfoProto.create({
@@ -28,7 +28,10 @@ function valueInfo(
     type: {
       tensorType: {
         elemType,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        // null: the shape is left for onnxruntime to infer (outputs of converted graphs).
+        ...(dims
+          ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } }
+          : {}),
       },
     },
   });
@@ -39,6 +42,8 @@ function attribute(name: string, value: AttrValue): InstanceType<typeof onnx.Att
   if (typeof value === 'string')
     return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value) });
   if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: T.INTS, ints: value });
+  if (typeof value === 'object' && 'float' in value)
+    return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value.float });
   if (typeof value === 'object')
     return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: value.floats });
   if (Number.isInteger(value)) return onnx.AttributeProto.create({ name, type: T.INT, i: value });
@@ -64,9 +69,9 @@ export class GraphBuilder {
   /**
    * Declares a graph output produced by `from` (the value is renamed; an Identity only when `from`
    * is a graph input or already an output), float unless `type` says otherwise. Declare outputs
-   * after the nodes that read `from`.
+   * after the nodes that read `from`. `dims` null leaves the shape undeclared.
    */
-  output(name: string, from: string, dims: readonly Dim[], type: ElemType = 'float'): void {
+  output(name: string, from: string, dims: readonly Dim[] | null, type: ElemType = 'float'): void {
     const producer = this.nodes.find((n) => n.output.includes(from));
     const isOutput = this.outputs.some((o) => o.name === from);
     if (producer && !isOutput) {
@@ -118,6 +123,13 @@ export class GraphBuilder {
     this.initializers.push(
       onnx.TensorProto.create({ name, dataType: INT64, dims: [values.length], int64Data: [...values] }),
     );
+    return name;
+  }
+
+  /** A rank-0 int64 constant (Range wants scalars). */
+  int0(value: number): string {
+    const name = `c${this.counter++}`;
+    this.initializers.push(onnx.TensorProto.create({ name, dataType: INT64, dims: [], int64Data: [value] }));
     return name;
   }
 

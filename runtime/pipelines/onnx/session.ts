@@ -191,6 +191,8 @@ export class OnnxModel {
 
   /** The shape of the fed-back state: the input's image shape, or NCHW [1,3,H,W] for I420 models. */
   private stateDims(width: number, height: number): number[] {
+    const fixed = this.contract.feedback?.dims;
+    if (fixed) return [...fixed];
     const layout = this.contract.input.layout;
     return this.dims(width, height, layout === 'I420' ? 'NCHW' : layout);
   }
@@ -202,11 +204,8 @@ export class OnnxModel {
     // No previous output yet (or the size changed): start from black in the model's range.
     const input = this.contract.input;
     const black = input.layout === 'I420' ? 0 : input.range[0];
-    return new ort.Tensor(
-      'float32',
-      new Float32Array(3 * width * height).fill(black),
-      this.stateDims(width, height),
-    );
+    const dims = this.stateDims(width, height);
+    return new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(black), dims);
   }
 
   /**

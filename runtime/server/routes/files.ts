@@ -5,10 +5,11 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, stat, writeFile, rename } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { serializePatch } from '../../../patches';
 import { HttpError, type ServerContext } from '../context';
-import { parseUntrustedJson, JsonInputError } from '../json';
+import { parseUntrustedJson, JsonInputError } from '../../json';
+import { tokenPageAllowed } from '../security';
 import { validatedPatch } from './patch-input';
 
 const MEDIA_TYPES: Record<string, { mime: string; kind: 'image' | 'video' | 'audio' }> = {
@@ -141,6 +142,15 @@ function missingEditorPage(token: string): string {
 </body></html>`;
 }
 
+function crossSitePage(): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>Patchbay</title></head><body>
+<h1>Open Patchbay directly</h1>
+<p>This page was requested by another website, so the runtime does not hand it its launch token.
+Type the runtime's address (for example <code>http://127.0.0.1:8000/</code>) into the address bar instead.</p>
+</body></html>`;
+}
+
 async function sendFile(reply: FastifyReply, file: string, type: string): Promise<FastifyReply> {
   const s = await stat(file);
   return reply
@@ -179,8 +189,10 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get('/api/v1/assets/*', async (req, reply) => {
+    // The router has decoded the path once already: decoding again would turn "100%.png" into an
+    // error and "%2525" into "%".
     const rel = (req.params as Record<string, string>)['*'] ?? '';
-    const file = await confinedPath(opts.assetsDir, decodeURIComponent(rel));
+    const file = await confinedPath(opts.assetsDir, rel);
     const media = MEDIA_TYPES[extname(rel).toLowerCase()];
     if (!file || !media || !(await stat(file)).isFile())
       throw new HttpError(404, `no asset "${rel.slice(0, 200)}"`);
@@ -229,34 +241,50 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return { status: 'ok', name: patchFile(name).slice(0, -'.patch'.length) };
   });
 
-  // The editor: its index.html gets the launch token; other files are served as they are.
-  const editorIndex = async (reply: FastifyReply) => {
+  // The editor: its index.html gets the launch token; other files are served as they are. A page
+  // another site loads or frames (Sec-Fetch-Site: cross-site) never gets the token.
+  const refuseCrossSite = (req: FastifyRequest, reply: FastifyReply) => {
+    if (tokenPageAllowed(req.headers)) return null;
+    ctx.log(
+      `refused the editor page to a cross-site request (${req.method} ${req.url.split('?')[0]!.slice(0, 100)})`,
+    );
+    return reply
+      .code(403)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(crossSitePage());
+  };
+  const editorIndex = async (req: FastifyRequest, reply: FastifyReply) => {
+    const refused = refuseCrossSite(req, reply);
+    if (refused) return refused;
     const index = join(opts.editorDir, 'index.html');
     const html = existsSync(index)
       ? injectToken(await readFile(index, 'utf8'), ctx.token)
       : missingEditorPage(ctx.token);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
-  app.get('/', async (_req, reply) => editorIndex(reply));
+  app.get('/', async (req, reply) => editorIndex(req, reply));
   // The headless player (runtime/playwright): play.html with the same token, no editor chrome.
-  const playerPage = async (reply: FastifyReply) => {
+  const playerPage = async (req: FastifyRequest, reply: FastifyReply) => {
+    const refused = refuseCrossSite(req, reply);
+    if (refused) return refused;
     const page = join(opts.editorDir, 'play.html');
     if (!existsSync(page))
       throw new HttpError(503, 'the player page has not been built: run "npm run build:editor" and reload');
     const html = injectToken(await readFile(page, 'utf8'), ctx.token);
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
-  app.get('/play', async (_req, reply) => playerPage(reply));
+  app.get('/play', async (req, reply) => playerPage(req, reply));
   app.get('/*', async (req, reply) => {
     const rel = (req.params as Record<string, string>)['*'] ?? '';
     if (rel.startsWith('api/'))
       throw new HttpError(404, `no such endpoint: ${req.method} /${rel.slice(0, 200)}`);
     const type = STATIC_TYPES[extname(rel).toLowerCase()];
-    if (!type) return editorIndex(reply); // client-side routes
-    const file = await confinedPath(opts.editorDir, decodeURIComponent(rel));
+    if (!type) return editorIndex(req, reply); // client-side routes
+    const file = await confinedPath(opts.editorDir, rel);
     if (!file || !(await stat(file)).isFile()) throw new HttpError(404, `no file "${rel.slice(0, 200)}"`);
-    if (file.endsWith('index.html')) return editorIndex(reply);
-    if (file.endsWith('play.html')) return playerPage(reply);
+    if (file.endsWith('index.html')) return editorIndex(req, reply);
+    if (file.endsWith('play.html')) return playerPage(req, reply);
     return sendFile(reply, file, type);
   });
 }

@@ -8,8 +8,8 @@ import type { VideoFrame } from '../../../nodes';
 import { serializePatch } from '../../../patches';
 import { encodeJpeg, encodePng, patchTags } from '../../io';
 import { HttpError, jsonBody, type ServerContext } from '../context';
-import { isJsonObject } from '../json';
-import { patchFromPipelines } from '../patch-build';
+import { isJsonObject } from '../../json';
+import { patchFromPipelines } from '../../../patches';
 import { patchFromRequest } from './patch-input';
 
 /** Scope names the single headless session "headless" (recordings use that id). */

@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VideoFrame } from '../../../nodes';
+import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import type { RuntimeSession } from '../../engine/api';
 import { serializePatch } from '../../../patches';
 import {
@@ -67,11 +67,12 @@ export function ioRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const entry = find(sessionId);
     if (active.has(sessionId)) throw new HttpError(409, `session "${sessionId}" is already recording`);
     const session = entry.session as SinkSession;
-    const outputs = session.plan()?.nodes.filter((n) => n.type === 'output' || n.type === 'record') ?? [];
+    // Nodes whose frames reach the sink listeners: Outputs and Record nodes.
+    const outputs = session.plan()?.nodes.filter((n) => n.category === 'sink') ?? [];
     const wanted = body.node_id;
     if (wanted !== undefined && typeof wanted !== 'string')
       throw new HttpError(400, '"node_id" must be a string');
-    const node = wanted ?? outputs.find((n) => n.type === 'output')?.id ?? outputs[0]?.id;
+    const node = wanted ?? outputs.find((n) => showsResult(registry.get(n.type)))?.id ?? outputs[0]?.id;
     if (!node) throw new HttpError(400, 'the session has no Output node to record');
     if (!outputs.some((n) => n.id === node))
       throw new HttpError(404, `no Output or Record node "${node}" in the session`);

@@ -4,7 +4,7 @@
  */
 import { parsePatch, patchErrors, scopeGraphToPatch, type Patch } from '../../../patches';
 import { HttpError } from '../context';
-import { isJsonObject } from '../json';
+import { isJsonObject } from '../../json';
 
 /** A validated Patchbay patch from a request value; HttpError(400) with the issues when wrong. */
 export function validatedPatch(value: unknown, where: string): Patch {

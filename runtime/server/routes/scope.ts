@@ -10,13 +10,12 @@ import {
   isOnnxPath,
   PIPELINES,
   pipelineNode,
-  registry,
 } from '../../../nodes';
 import { isBuiltinModel, modelsStatus, pipelineAvailability, prepareModel } from '../../pipelines';
 import { HttpError, jsonBody, type ServerContext } from '../context';
-import { isJsonObject } from '../json';
+import { isJsonObject } from '../../json';
 import { resolveUserPipeline, userModels } from '../models';
-import type { PipelineRequest } from '../pipeline-state';
+import type { PipelineRequest } from '../../pipelines/state';
 
 const ID_RE = /^[A-Za-z0-9_.:\-/]{1,1024}$/;
 
@@ -113,7 +112,16 @@ export function scopeRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
   });
 
-  app.get('/api/v1/nodes/definitions', async () => describeNodes(registry.list()));
+  app.get('/api/v1/nodes/definitions', async () => {
+    await ctx.nodesReady;
+    const { registry: reg, loaded, refused } = ctx.nodes();
+    // `refused`: node packages that could not load, with the file and what to fix.
+    return {
+      ...describeNodes(reg.list()),
+      packages: loaded.map((p) => ({ package: p.package, version: p.version, types: p.types })),
+      refused,
+    };
+  });
 
   app.get('/api/v1/loras', async () => ({ lora_files: [] }));
 

@@ -3,11 +3,14 @@
  * and DELETE. The offer decides which runtime the media attaches to (see README "Sessions").
  */
 import type { FastifyInstance } from 'fastify';
-import type { Patch } from '../../../patches';
-import { HttpError, jsonBody, type ServerContext } from '../context';
+import { registry } from '../../../nodes';
+import { patchFromPipelines, type Patch } from '../../../patches';
+import { HttpError, jsonBody, TooManyRequests, type ServerContext } from '../context';
 import type { IceCandidateInit } from '../deps';
-import { isJsonObject } from '../json';
-import { offerIsTextMode, patchFromPipelines, sdpProblem } from '../patch-build';
+import { isJsonObject } from '../../json';
+import { offerIsTextMode, sdpProblem } from '../../media/sdp-offer';
+import { WindowCounter } from '../../guards';
+import { sdpSecurityProblem } from '../sdp-guard';
 import { pipelineIdsOf, type RuntimeEntry } from '../sessions';
 import { patchFromRequest } from './patch-input';
 
@@ -33,12 +36,54 @@ function validCandidate(c: unknown, i: number): IceCandidateInit {
   };
 }
 
+/** `initialParameters.pipeline_ids` (Scope): the pipelines this session runs, in order. */
+function pipelineIdsParam(v: unknown): string[] | null {
+  if (v === undefined) return null;
+  if (!Array.isArray(v) || v.length === 0 || v.length > 16)
+    throw new HttpError(400, '"initialParameters.pipeline_ids" must list 1 to 16 pipeline ids');
+  return v.map((id, i) => {
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_.:\-/]{1,1024}$/.test(id))
+      throw new HttpError(400, `"initialParameters.pipeline_ids[${i}]" must be a pipeline id string`);
+    return id;
+  });
+}
+
 export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { limits } = ctx.opts;
+  const offersPerClient = new WindowCounter(limits.offersPerMinute, 60_000);
+  // Offers accepted but not yet attached (answering takes a while): counted against the caps.
+  let inFlight = 0;
+  const inFlightOf = new Map<string, number>();
+
   app.get('/api/v1/webrtc/ice-servers', async () => ({ iceServers: ctx.opts.iceServers }));
 
   app.post('/api/v1/webrtc/offer', async (req) => {
+    // A relayed offer is its relay connection's; everything else is keyed by address.
+    const relayConnection = req.headers['x-patchbay-relay-connection'];
+    const client =
+      req.headers['x-patchbay-relay'] !== undefined && typeof relayConnection === 'string'
+        ? `relay:${relayConnection}`
+        : req.ip;
+    if (!offersPerClient.hit(client)) {
+      const wait = Math.ceil(offersPerClient.retryAfterMs(client) / 1000);
+      throw new TooManyRequests(
+        `too many offers: at most ${limits.offersPerMinute} per minute from one client; try again in ${wait} s`,
+        wait,
+      );
+    }
+    if (ctx.sessions.metrics().peers + inFlight >= limits.maxWebrtcSessions)
+      throw new TooManyRequests(
+        `too many WebRTC sessions: this runtime serves at most ${limits.maxWebrtcSessions} at once; close one (DELETE /api/v1/webrtc/offer/{id}) or wait for an unconnected one to time out (${Math.round(limits.connectTimeoutMs / 1000)} s)`,
+        Math.ceil(limits.connectTimeoutMs / 1000),
+      );
+    const pending = ctx.sessions.pendingOf(client) + (inFlightOf.get(client) ?? 0);
+    if (pending >= limits.maxPendingPerClient)
+      throw new TooManyRequests(
+        `too many offers still connecting: at most ${limits.maxPendingPerClient} per client; connect (or DELETE) those first — an offer that does not connect is closed after ${Math.round(limits.connectTimeoutMs / 1000)} s`,
+        Math.ceil(limits.connectTimeoutMs / 1000),
+      );
     const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
-    const problem = sdpProblem(body.sdp);
+    const problem = sdpProblem(body.sdp) ?? sdpSecurityProblem(body.sdp as string);
     if (problem) throw new HttpError(400, problem);
     if (body.type !== undefined && body.type !== 'offer') throw new HttpError(400, '"type" must be "offer"');
     const initial = body.initialParameters ?? {};
@@ -47,9 +92,28 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
       throw new HttpError(503, 'WebRTC media is not available in this build (runtime/media did not load)');
     const sdp = body.sdp as string;
     const offerAt = performance.now();
-    // Offers the cloud relay forwards are traced by the relay under its own connection id.
-    const traced = req.headers['x-patchbay-relay'] === undefined;
+    inFlight++;
+    inFlightOf.set(client, (inFlightOf.get(client) ?? 0) + 1);
+    try {
+      return await answerOffer(sdp, initial, offerAt, req.headers['x-patchbay-relay'] === undefined, client);
+    } finally {
+      inFlight--;
+      const left = (inFlightOf.get(client) ?? 1) - 1;
+      if (left > 0) inFlightOf.set(client, left);
+      else inFlightOf.delete(client);
+    }
+  });
 
+  const answerOffer = async (
+    sdp: string,
+    initial: Record<string, unknown>,
+    offerAt: number,
+    traced: boolean,
+    client: string,
+  ): Promise<{ sdp: string; type: 'answer'; sessionId: string }> => {
+    // Offers the cloud relay forwards are traced by the relay under its own connection id.
+    const createPeer = ctx.createPeer;
+    if (!createPeer) throw new HttpError(503, 'WebRTC media is not available in this build');
     let runtime: RuntimeEntry;
     let owns = true;
     if (initial.patchbay_session !== undefined) {
@@ -68,7 +132,19 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
     } else {
       const textMode = initial.input_mode === 'text' || offerIsTextMode(sdp);
       let patch: Patch | null = patchFromRequest(initial);
-      if (!patch) {
+      const requested = patch ? null : pipelineIdsParam(initial.pipeline_ids);
+      if (requested) {
+        // Scope's pipeline_ids name this session's pipelines; the loaded ones lend their
+        // load params when they are the same pipelines.
+        const loaded = ctx.pipelines.loaded();
+        const same =
+          loaded?.length === requested.length && loaded.every((p, i) => p.pipeline_id === requested[i]);
+        patch = patchFromPipelines({
+          pipelineIds: requested,
+          ...(same ? { nodeIds: loaded.map((p) => p.node_id), loadParams: loaded[0]?.load_params } : {}),
+          inputMode: textMode ? 'text' : 'video',
+        });
+      } else if (!patch) {
         const loaded = ctx.pipelines.loaded();
         if (!loaded) throw new HttpError(400, 'Pipeline not loaded');
         patch = patchFromPipelines({
@@ -86,7 +162,9 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
           ctx.sessions.offerFailed(
             message,
             patch.nodes.flatMap((n) =>
-              n.type === 'pipeline' && typeof n.params.pipeline_id === 'string' ? [n.params.pipeline_id] : [],
+              registry.get(n.type)?.category === 'pipeline' && typeof n.params.pipeline_id === 'string'
+                ? [n.params.pipeline_id]
+                : [],
             ),
           );
         throw new HttpError(400, message);
@@ -95,7 +173,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
     let answer: Awaited<ReturnType<NonNullable<ServerContext['createPeer']>>>;
     try {
-      answer = await ctx.createPeer(sdp, {
+      answer = await createPeer(sdp, {
         outputs: runtime.session.plan()?.outputTracks.length ?? 1,
         log: ctx.log,
       });
@@ -111,6 +189,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
       owns,
       undefined,
       traced ? { offerAt } : null,
+      client,
     );
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(initial)) if (!SESSION_KEYS.has(k)) params[k] = v;
@@ -120,7 +199,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
         ctx.log(`initialParameters: ignored "${key}": ${reason}`);
     }
     return { sdp: answer.answerSdp, type: 'answer', sessionId };
-  });
+  };
 
   app.patch('/api/v1/webrtc/offer/:sessionId', async (req, reply) => {
     const { sessionId } = req.params as { sessionId: string };

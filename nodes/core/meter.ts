@@ -1,4 +1,4 @@
-import type { NodeStats, NodeStatus } from '../protocol';
+import type { NodeStats, NodeStatus } from './runtime';
 
 const WINDOW_MS = 1000;
 const SAMPLES = 120;

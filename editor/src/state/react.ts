@@ -1,5 +1,6 @@
+/** React bindings for the store: the context the app provides and the hooks components read it with. */
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { EditorState, EditorStore } from '../state';
+import type { EditorState, EditorStore } from './store';
 
 export const StoreContext = createContext<EditorStore | null>(null);
 
