@@ -18,9 +18,13 @@ import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
 import { headlessRoutes } from './routes/headless';
+import { inputSourceRoutes } from './routes/input-sources';
 import { ioRoutes } from './routes/io';
+import { logRoutes } from './routes/logs';
 import { scopeRoutes } from './routes/scope';
+import { scopeExtraRoutes } from './routes/scope-extras';
 import { webrtcRoutes } from './routes/webrtc';
+import { workflowRoutes } from './routes/workflow';
 import { runtimeSocketRoute } from './runtime-ws';
 import {
   createLaunchToken,
@@ -276,6 +280,11 @@ export function createServer(options: ServerOptions): PatchbayServer {
     runtimeSocketRoute(scoped, ctx);
     fileRoutes(scoped, ctx);
     relayRoutes(scoped, ctx);
+    // Scope 0.2.4 frontend's other endpoints (SCOPE-COMPAT notes in README.md).
+    scopeExtraRoutes(scoped, ctx);
+    workflowRoutes(scoped, ctx);
+    inputSourceRoutes(scoped, ctx);
+    logRoutes(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;
