@@ -21,6 +21,7 @@ import { headlessRoutes } from './routes/headless';
 import { inputSourceRoutes } from './routes/input-sources';
 import { ioRoutes } from './routes/io';
 import { logRoutes } from './routes/logs';
+import { outputTsRoutes } from './routes/output-ts';
 import { scopeRoutes } from './routes/scope';
 import { scopeExtraRoutes } from './routes/scope-extras';
 import { webrtcRoutes } from './routes/webrtc';
@@ -285,6 +286,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     workflowRoutes(scoped, ctx);
     inputSourceRoutes(scoped, ctx);
     logRoutes(scoped, ctx);
+    outputTsRoutes(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;
