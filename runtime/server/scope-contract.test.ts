@@ -402,14 +402,16 @@ describe('tempo, OSC, DMX', () => {
 
 describe('headless session shapes', () => {
   it('start answers status/input_mode/cloud_mode/pipeline_id; parameters are the live ones; stop has a message', async () => {
-    const start = SessionStart.extend({ pipeline_id: z.string() }).parse(
-      await json({
-        method: 'POST',
-        url: '/api/v1/session/start',
-        payload: { pipeline_id: 'passthrough', input_mode: 'text', parameters: { bogus_key: 1 } },
-      }),
-    );
+    const raw = (await json({
+      method: 'POST',
+      url: '/api/v1/session/start',
+      payload: { pipeline_id: 'passthrough', input_mode: 'text', parameters: { bogus_key: 1 } },
+    })) as { ignored_parameters: Record<string, string>; applied_parameters: Record<string, unknown> };
+    const start = SessionStart.extend({ pipeline_id: z.string() }).parse(raw);
     expect(start).toMatchObject({ input_mode: 'text', cloud_mode: false, pipeline_id: 'passthrough' });
+    // A key no local node reads is reported as ignored, not applied.
+    expect(raw.ignored_parameters.bogus_key).toMatch(/has no param "bogus_key"/);
+    expect(raw.applied_parameters).toEqual({});
     const before = z
       .object({ parameters: z.record(z.string(), z.unknown()) })
       .parse(await json({ method: 'GET', url: '/api/v1/session/parameters' }));
