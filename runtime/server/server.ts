@@ -13,6 +13,7 @@ import { hostProbe, type HostProbe } from '../host';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
+import { iceServersFromEnv } from './ice';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
 import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
@@ -113,7 +114,8 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     maxUploadBytes: opts.maxUploadBytes ?? 200 * 1024 * 1024,
     maxJsonBytes: opts.maxJsonBytes ?? 1024 * 1024,
     maxWsPayloadBytes: opts.maxWsPayloadBytes ?? 4 * 1024 * 1024,
-    iceServers: opts.iceServers ?? [],
+    // TURN/STUN from PATCHBAY_* variables (./ice.ts) unless given.
+    iceServers: opts.iceServers ?? iceServersFromEnv(process.env),
     version: '0.1.0',
     defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
     clockMode: opts.clockMode ?? 'real',
