@@ -1,14 +1,14 @@
 /**
  * Video I/O endpoints: Scope's recordings (`/api/v1/recordings/{sessionId}/start|stop`, and
  * GET for the latest file; `headless` names the headless session, other ids a runtime or a
- * WebRTC session) and NDI source discovery. The recorder and NDI binding live in runtime/io.
+ * WebRTC session). The recorder lives in runtime/io; NDI discovery is in ./input-sources.ts.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import type { RuntimeSession } from '../../engine/api';
-import { findNdiSources, loadNdi, prefixProblem, Recorder, type WebmSummary } from '../../io';
+import { prefixProblem, Recorder, type WebmSummary } from '../../io';
 import { HttpError, jsonBody, type ServerContext } from '../context';
 import type { RuntimeEntry } from '../sessions';
 
@@ -142,22 +142,6 @@ export function ioRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
     reply.header('content-length', size);
     return reply.send(createReadStream(file.path));
-  });
-
-  app.get('/api/v1/input-sources/ndi/sources', async (req) => {
-    const q = req.query as Record<string, unknown>;
-    const timeout = q.timeout_ms === undefined ? 1000 : Number(q.timeout_ms);
-    if (!Number.isFinite(timeout) || timeout < 0 || timeout > 10_000)
-      throw new HttpError(400, 'timeout_ms must be a number of milliseconds from 0 to 10000');
-    let lib;
-    try {
-      lib = loadNdi();
-    } catch (error) {
-      const hint = (error as { installHint?: string }).installHint;
-      return { available: false, reason: (error as Error).message, install_hint: hint ?? null, sources: [] };
-    }
-    const sources = await findNdiSources(lib, timeout);
-    return { available: true, sources: sources.map((s) => ({ name: s.name, url: s.url })) };
   });
 
   app.addHook('onClose', async () => {
