@@ -75,13 +75,29 @@ describe('node registry', () => {
     expect(memflow.supported_modes).toEqual(['text']);
     expect(memflow.available).toBe(false);
     expect(memflow.unavailable_reason).toBe('needs a CUDA GPU');
-    const props = memflow.config_schema.properties as Record<
-      string,
-      { default: unknown; ui?: { is_load_param: boolean } }
-    >;
+    type Props = Record<string, { default: unknown; ui?: { is_load_param: boolean; label?: string } }>;
+    const props = memflow.config_schema.properties as Props;
     expect(props.height!.default).toBe(320);
-    expect(props.pipeline_id!.ui!.is_load_param).toBe(true);
+    expect(props.backend!.ui!.is_load_param).toBe(true);
+    expect(props.noise_scale!.ui!.label).toBe('Noise scale');
+    expect(props.pipeline_id).toBeUndefined();
     expect(pipelines.gray!.available).toBe(true);
+    // Each pipeline lists only what it reads: no diffusion fields for passthrough or edges.
+    const keys = (id: string) => Object.keys(pipelines[id]!.config_schema.properties as Props);
+    expect(keys('passthrough')).toEqual([
+      'backend',
+      'remote_url',
+      'remote_fallback',
+      'device',
+      'height',
+      'width',
+    ]);
+    expect(keys('edges')).toContain('strength');
+    expect(keys('edges')).not.toContain('noise_scale');
+    expect(keys('longlive')).toEqual(
+      expect.arrayContaining(['noise_scale', 'denoising_step_list', 'manage_cache']),
+    );
+    expect(keys('longlive')).not.toContain('strength');
   });
 });
 

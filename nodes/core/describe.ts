@@ -89,9 +89,29 @@ export interface PipelineAvailability {
   reason?: string;
 }
 
+/** Pipeline-node params every pipeline has (where it runs, its size). */
+const COMMON_PIPELINE_FIELDS = ['backend', 'remote_url', 'remote_fallback', 'device', 'height', 'width'];
+/** What each kind of pipeline reads besides those. */
+const KIND_FIELDS: Record<PipelineInfo['kind'], readonly string[]> = {
+  builtin: [],
+  onnx: ['strength'],
+  gpu: ['seed', 'noise_scale', 'noise_controller', 'denoising_step_list', 'manage_cache'],
+};
+
+/** The Pipeline-node params a pipeline reads: the common ones, its kind's, and prompt blending when it takes prompts. */
+export function pipelineFields(info: PipelineInfo): string[] {
+  return [
+    ...COMMON_PIPELINE_FIELDS,
+    ...KIND_FIELDS[info.kind],
+    ...(info.supportsPrompts ? ['prompt_interpolation_method'] : []),
+  ];
+}
+
 /**
- * One pipeline in Scope's `/api/v1/pipelines/schemas` shape. `config_schema` is the Pipeline
- * node's params schema with this pipeline's default size filled in.
+ * One pipeline in Scope's `/api/v1/pipelines/schemas` shape. `config_schema` holds only the
+ * Pipeline-node params this pipeline reads ({@link pipelineFields}; `pipeline_id` is the
+ * selection itself, not a setting), with its default size, and each field's `ui` carries
+ * Scope's `label`, `category` ("configuration": its Settings panel) and `order`.
  */
 export function describePipeline(
   info: PipelineInfo,
@@ -99,9 +119,20 @@ export function describePipeline(
   availability: PipelineAvailability = { available: true },
 ) {
   const schema = paramsJsonSchema(pipelineNode);
-  const props = { ...((schema.properties ?? {}) as Record<string, JsonSchema>) };
+  const all = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const props: Record<string, JsonSchema> = {};
+  pipelineFields(info).forEach((name, order) => {
+    const prop = all[name];
+    if (!prop) return;
+    const meta = pipelineNode.paramMeta[name];
+    props[name] = {
+      ...prop,
+      ui: { ...(prop.ui as object), label: meta?.label ?? name, category: 'configuration', order },
+    };
+  });
   if (props.width) props.width = { ...props.width, default: info.defaultWidth };
   if (props.height) props.height = { ...props.height, default: info.defaultHeight };
+  const required = Array.isArray(schema.required) ? schema.required.filter((r) => r in props) : undefined;
   return {
     id: info.id,
     name: info.name,
@@ -115,7 +146,7 @@ export function describePipeline(
     outputs: ['video'],
     supported_modes: [...info.supportedModes],
     default_mode: info.defaultMode,
-    config_schema: { ...schema, properties: props },
+    config_schema: { ...schema, properties: props, ...(required ? { required } : {}) },
     mode_defaults: Object.fromEntries(
       info.supportedModes.map((m) => [m, { height: info.defaultHeight, width: info.defaultWidth }]),
     ),

@@ -3,8 +3,13 @@ export { LAYOUT_SPACING, layoutLeftToRight } from './layout';
 export type { LayoutEdge } from './layout';
 export { patchToScopeGraph, scopeGraphToPatch, scopeGraphSchema } from './scope-graph';
 export type { ScopeGraph, ScopeGraphNode, ScopeGraphEdge, ScopeWireType } from './scope-graph';
-export { importScopeWorkflow, scopeWorkflowSchema } from './scope-workflow';
-export type { ImportOptions, ImportResult } from './scope-workflow';
+export {
+  importScopeWorkflow,
+  patchToScopeWorkflow,
+  scaleScopeWeights,
+  scopeWorkflowSchema,
+} from './scope-workflow';
+export type { ExportOptions, ImportOptions, ImportResult } from './scope-workflow';
 export { importScopeTimeline, scopeLegacyTimelineSchema, camelToSnake } from './scope-timeline';
 export { detectImportKind, importDocument } from './detect';
 export { patchFromPipelines } from './scope-pipelines';

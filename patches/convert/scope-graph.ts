@@ -342,7 +342,107 @@ export function scopeGraphToNodes(
       to: { node: to, port: w.to_port ?? 'video' },
     });
   });
+  recordsFromSinks(nodes, edges, prefix, issues);
   return { nodes, edges, ids };
+}
+
+const SINK_TYPES = new Set(['output', 'ndi', 'spout', 'syphon']);
+
+/**
+ * Scope wires a Record node from a sink (the sink passes its frames on); Patchbay's sinks have
+ * no outputs, so a sink → record edge is rewired to whatever feeds that sink: the record gets
+ * the same frames.
+ */
+function recordsFromSinks(
+  nodes: PatchNode[],
+  edges: PatchEdge[],
+  prefix: (string | number)[],
+  issues: PatchIssue[],
+): void {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (let i = edges.length - 1; i >= 0; i--) {
+    const e = edges[i]!;
+    if (!SINK_TYPES.has(byId.get(e.from.node)?.type ?? '') || byId.get(e.to.node)?.type !== 'record')
+      continue;
+    const feed = edges.find((f) => f.to.node === e.from.node && f.to.port === 'video');
+    if (feed) edges[i] = { ...e, from: { ...feed.from } };
+    else {
+      edges.splice(i, 1);
+      issues.push(
+        issue(
+          'INVALID_FIELD',
+          `record "${e.to.node}" is fed from sink "${e.from.node}", which nothing feeds; the edge is skipped`,
+          [...prefix, 'edges'],
+          'warning',
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * Scope's graph mode keeps each pipeline node's prompt text in `ui_state.node_params.<id>
+ * .__prompt`. A pipeline that nothing feeds prompts gets a Prompt-timeline holding that text
+ * (one entry, looping); one already fed keeps the text as `scope_params.__prompt`, with a warning.
+ */
+export function uiPrompts(
+  nodes: PatchNode[],
+  edges: PatchEdge[],
+  ids: Map<string, string>,
+  uiState: unknown,
+  prefix: (string | number)[],
+  issues: PatchIssue[],
+): void {
+  const nodeParams = (uiState as { node_params?: unknown } | undefined)?.node_params;
+  if (!nodeParams || typeof nodeParams !== 'object' || Array.isArray(nodeParams)) return;
+  const alloc = makeIdAllocator();
+  nodes.forEach((n) => alloc(n.id));
+  const edgeAlloc = makeIdAllocator();
+  edges.forEach((e) => edgeAlloc(e.id));
+  for (const [wireId, bag] of Object.entries(nodeParams as Record<string, unknown>)) {
+    const text = (bag as { __prompt?: unknown } | null)?.__prompt;
+    if (typeof text !== 'string' || !text.trim()) continue;
+    const at = [...prefix, 'ui_state', 'node_params', wireId, '__prompt'];
+    const node = nodes.find((n) => n.id === ids.get(wireId));
+    if (!node || node.type !== 'pipeline') {
+      issues.push(
+        issue('INVALID_FIELD', `__prompt of "${wireId}" names no pipeline node; not used`, at, 'warning'),
+      );
+      continue;
+    }
+    const fed = edges.some((e) => e.to.node === node.id && e.to.port === 'prompts');
+    const takesPrompts = findPipeline(String(node.params.pipeline_id ?? ''))?.supportsPrompts === true;
+    if (fed || !takesPrompts) {
+      node.scope_params = { ...((node.scope_params as Record<string, unknown>) ?? {}), __prompt: text };
+      issues.push(
+        issue(
+          'INVALID_FIELD',
+          fed
+            ? `pipeline "${node.id}" already takes prompts from a timeline; its __prompt is kept in scope_params, not played`
+            : `pipeline "${node.id}" (${String(node.params.pipeline_id)}) takes no prompts; its __prompt is kept in scope_params`,
+          at,
+          'warning',
+        ),
+      );
+      continue;
+    }
+    const tl: PatchNode = {
+      id: alloc(`${node.id}_prompt`),
+      type: 'prompt-timeline',
+      version: 1,
+      position: { x: 0, y: 0 },
+      params: {
+        entries: [{ start_time: 0, end_time: 60, prompts: [{ text: text.slice(0, 4000), weight: 1 }] }],
+        loop: true,
+      },
+    };
+    nodes.push(tl);
+    edges.push({
+      id: edgeAlloc(`e_${tl.id}`),
+      from: { node: tl.id, port: 'prompts' },
+      to: { node: node.id, port: 'prompts' },
+    });
+  }
 }
 
 /** Lays out nodes left to right, or takes positions from a Scope `ui_state` when it has them. */
@@ -422,7 +522,9 @@ export function scopeGraphToPatch(
   const { nodes, edges, ids } = scopeGraphToNodes(checked.data, [], issues, options.registry);
   if (issues.some((i) => i.severity !== 'warning')) return { ok: false, issues };
   preferRemoteForGpu(nodes);
-  placeNodes(nodes, edges, ids, (checked.data as { ui_state?: unknown }).ui_state);
+  const uiState = (checked.data as { ui_state?: unknown }).ui_state;
+  uiPrompts(nodes, edges, ids, uiState, [], issues);
+  placeNodes(nodes, edges, ids, uiState);
   return {
     ok: true,
     patch: buildPatch(

@@ -7,10 +7,12 @@ import {
   buildPatch,
   foreignIssues,
   makeIdAllocator,
+  patchToScopeGraph,
   placeNodes,
   preferRemoteForGpu,
   scopeGraphSchema,
   scopeGraphToNodes,
+  uiPrompts,
 } from './scope-graph';
 
 /**
@@ -60,8 +62,28 @@ export interface ImportOptions {
   registry?: NodeRegistry;
 }
 
+/**
+ * Scope's Perform-mode timeline keeps prompt weights as its blend sliders show them, 0–100 (a
+ * single-text entry is written with weight 1.0). An entry with any weight above 1 is read on
+ * that scale: all its weights are divided by 100, as the legacy timeline importer does.
+ */
+export function scaleScopeWeights(entry: unknown): unknown {
+  if (!entry || typeof entry !== 'object') return entry;
+  const prompts = (entry as { prompts?: unknown }).prompts;
+  if (!Array.isArray(prompts)) return entry;
+  const w = (p: unknown) => (p as { weight?: unknown } | null)?.weight;
+  if (!prompts.some((p) => typeof w(p) === 'number' && (w(p) as number) > 1)) return entry;
+  return {
+    ...entry,
+    prompts: prompts.map((p) =>
+      p && typeof p === 'object' && typeof w(p) === 'number' ? { ...p, weight: (w(p) as number) / 100 } : p,
+    ),
+  };
+}
+
 function workflowEntries(wf: z.infer<typeof scopeWorkflowSchema>, issues: PatchIssue[]): TimelineEntry[] {
-  if (wf.timeline) return checkEntries(wf.timeline.entries, ['timeline', 'entries'], issues);
+  if (wf.timeline)
+    return checkEntries(wf.timeline.entries.map(scaleScopeWeights), ['timeline', 'entries'], issues);
   if (wf.prompts && wf.prompts.length) {
     return checkEntries(
       [
@@ -70,7 +92,7 @@ function workflowEntries(wf: z.infer<typeof scopeWorkflowSchema>, issues: PatchI
           end_time: 60,
           prompts: wf.prompts.map((p) => ({ text: p.text, weight: p.weight ?? 1 })),
         },
-      ],
+      ].map(scaleScopeWeights),
       ['prompts'],
       issues,
     );
@@ -188,6 +210,86 @@ export function importScopeWorkflow(input: unknown, options: ImportOptions = {})
       });
     }
   }
-  placeNodes(nodes, edges, ids, (wf.graph as { ui_state?: unknown }).ui_state);
+  const uiState = (wf.graph as { ui_state?: unknown }).ui_state;
+  uiPrompts(nodes, edges, ids, uiState, ['graph'], issues);
+  placeNodes(nodes, edges, ids, uiState);
   return { ok: true, patch: buildPatch(meta, nodes, edges, options.appVersion ?? '0.0.0'), issues };
+}
+
+/** Options of {@link patchToScopeWorkflow}. */
+export interface ExportOptions {
+  /** Written as `metadata.created_at` (default now). */
+  createdAt?: string;
+  /** Written as `metadata.scope_version`: the Scope API version Patchbay speaks. */
+  scopeVersion?: string;
+}
+
+/**
+ * A patch as a Scope workflow file (`*.scope-workflow.json`), what Scope users exchange: its
+ * pipeline nodes as `pipelines` (built-in source, no LoRAs), the first Prompt-timeline as
+ * `timeline` (weights on Scope's 0–100 slider scale), and the rest of the graph as `graph`
+ * with node positions in `ui_state`. Prompt-timeline nodes are not Scope graph nodes, so they
+ * and their edges stay out of `graph`; importing the file puts the timeline back on the
+ * pipeline that takes prompts. Imported again with {@link importScopeWorkflow}, the patch
+ * keeps its pipelines, wiring and timeline entries.
+ */
+export function patchToScopeWorkflow(patch: Patch, options: ExportOptions = {}): Record<string, unknown> {
+  const timelines = patch.nodes.filter((n) => n.type === 'prompt-timeline');
+  const timelineIds = new Set(timelines.map((n) => n.id));
+  const rest: Patch = {
+    ...patch,
+    nodes: patch.nodes.filter((n) => !timelineIds.has(n.id)),
+    edges: patch.edges.filter((e) => !timelineIds.has(e.from.node) && !timelineIds.has(e.to.node)),
+  };
+  const graph = patchToScopeGraph(rest);
+  const pipelines = patch.nodes
+    .filter((n) => n.type === 'pipeline')
+    .map((n) => {
+      const { pipeline_id: id, ...params } = n.params;
+      const scope = (
+        n as { scope?: { pipeline_version?: unknown; source?: unknown; loras?: unknown; role?: unknown } }
+      ).scope;
+      return {
+        pipeline_id: typeof id === 'string' ? id : 'passthrough',
+        pipeline_version: typeof scope?.pipeline_version === 'string' ? scope.pipeline_version : '1.0.0',
+        source: scope?.source ?? { type: 'builtin' },
+        loras: Array.isArray(scope?.loras) ? scope.loras : [],
+        params,
+        ...(typeof scope?.role === 'string' ? { role: scope.role } : {}),
+      };
+    });
+  const entries = (timelines[0]?.params.entries ?? []) as TimelineEntry[];
+  const out: Record<string, unknown> = {
+    format: 'scope-workflow',
+    format_version: '1.0',
+    metadata: {
+      name: patch.metadata.name,
+      created_at: options.createdAt ?? new Date().toISOString(),
+      scope_version: options.scopeVersion ?? '0.2.4',
+    },
+    pipelines,
+    ...(entries.length
+      ? {
+          timeline: {
+            entries: entries.map((e) => ({
+              start_time: e.start_time,
+              end_time: e.end_time,
+              prompts: e.prompts.map((p) => ({
+                text: p.text,
+                weight: Math.round(p.weight * 100 * 1000) / 1000,
+              })),
+              ...(e.transition_steps !== undefined ? { transition_steps: e.transition_steps } : {}),
+              ...(e.temporal_interpolation_method
+                ? { temporal_interpolation_method: e.temporal_interpolation_method }
+                : {}),
+            })),
+          },
+        }
+      : {}),
+    graph: {
+      ...graph,
+      ui_state: { nodes: rest.nodes.map((n) => ({ id: n.id, position: { ...n.position } })) },
+    },
+  };
+  return out;
 }

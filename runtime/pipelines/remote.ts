@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { VideoFrame } from '../../nodes';
-import type { FrameProcessor, ProcessorContext } from './types';
+import type { FrameExtras, FrameProcessor, ProcessorContext, PromptControl, VaceControl } from './types';
 
 /**
  * The remote backend's worker side. A Pipeline node with `backend: "remote"` runs in a worker
@@ -60,9 +60,71 @@ export function chooseRemoteOutput(
   return input;
 }
 
+/**
+ * The prompts a frame carries as Scope's data-channel keys (SCOPE-COMPAT "WebRTC"): weighted
+ * prompts with the blend method, or a transition.
+ */
+export function scopePromptParams(control: PromptControl): Record<string, unknown> {
+  if (control.kind === 'transition')
+    return {
+      transition: {
+        target_prompts: control.target_prompts.map((p) => ({ text: p.text, weight: p.weight })),
+        num_steps: control.num_steps,
+        temporal_interpolation_method: control.temporal_interpolation_method,
+      },
+    };
+  return {
+    prompts: control.prompts.map((p) => ({ text: p.text, weight: p.weight })),
+    prompt_interpolation_method: control.interpolation,
+  };
+}
+
+/** VACE settings as Scope's data-channel keys (reference images by asset name). */
+export function scopeVaceParams(vace: VaceControl): Record<string, unknown> {
+  return {
+    vace_enabled: true,
+    vace_ref_images: [...vace.ref_images],
+    vace_context_scale: vace.context_scale,
+    vace_use_input_video: vace.use_input_video,
+    ...(vace.first_frame_image ? { first_frame_image: vace.first_frame_image } : {}),
+    ...(vace.last_frame_image ? { last_frame_image: vace.last_frame_image } : {}),
+  };
+}
+
+/**
+ * What of a frame's extras the remote has not been told yet, as Scope parameters (null: nothing
+ * new). Prompts and VACE settings change rarely (a timeline entry, a slider), so each change is
+ * sent once, not with every frame.
+ */
+export function changedControls(
+  sent: { prompts: string; vace: string },
+  extras: FrameExtras,
+): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  if (extras.prompts) {
+    const p = scopePromptParams(extras.prompts);
+    const key = JSON.stringify(p);
+    if (key !== sent.prompts) {
+      sent.prompts = key;
+      Object.assign(out, p);
+    }
+  }
+  if (extras.vace) {
+    const v = scopeVaceParams(extras.vace);
+    const key = JSON.stringify(v);
+    if (key !== sent.vace) {
+      sent.vace = key;
+      Object.assign(out, v);
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
+
 class RemoteProcessor implements FrameProcessor {
   readonly inPlace = false;
-  readonly ignores: readonly ('prompts' | 'vace')[] = ['vace'];
+  /** Prompts, transitions and VACE settings are forwarded in Scope's data-channel shape. */
+  readonly ignores: readonly ('prompts' | 'vace')[] = [];
+  private readonly sent = { prompts: '', vace: '' };
   readonly device = 'remote';
   private latest: VideoFrame | null = null;
   private connected = false;
@@ -98,8 +160,12 @@ class RemoteProcessor implements FrameProcessor {
     }
   }
 
-  process(input: VideoFrame): VideoFrame {
+  process(input: VideoFrame, extras: FrameExtras = {}): VideoFrame {
     if (!this.closed) {
+      // Before the frame, so the remote applies them to it.
+      const controls = changedControls(this.sent, extras);
+      if (controls)
+        this.channel.postMessage({ t: 'update', proc: this.proc, params: controls } satisfies ToHub);
       // A copy: the input's pool slot is shared memory the channel cannot carry, and it is
       // reused as soon as this call returns.
       const frame: WireFrame = {

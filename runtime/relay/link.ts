@@ -39,6 +39,23 @@ export interface LinkEvents {
 /** Live params a remote pipeline should hear about (the rest stay local: where and how it runs). */
 const LOCAL_ONLY = new Set(['backend', 'remote_url', 'remote_fallback', 'device']);
 
+/**
+ * Per-frame controls the local graph sends (a timeline's prompts, VACE settings): Scope
+ * data-channel keys, not Pipeline-node params, so they are kept apart and replayed as the
+ * offer's initialParameters when the link re-establishes.
+ */
+const CONTROL_KEYS = new Set([
+  'prompts',
+  'prompt_interpolation_method',
+  'transition',
+  'vace_enabled',
+  'vace_ref_images',
+  'vace_context_scale',
+  'vace_use_input_video',
+  'first_frame_image',
+  'last_frame_image',
+]);
+
 /** The patch the remote runs for one node: its camera track → the pipeline → its output track. */
 export function remotePatchFor(spec: LinkSpec): Record<string, unknown> {
   const params: Record<string, unknown> = {};
@@ -59,6 +76,8 @@ export class RemoteLink {
   private generation = 0;
   up = false;
   closed = false;
+  /** The latest per-frame controls (CONTROL_KEYS), for the next session's initialParameters. */
+  private controls: Record<string, unknown> = {};
   framesSent = 0;
   framesReceived = 0;
   /** The current session's frames, and when its first went out / came back (performance clock). */
@@ -70,6 +89,11 @@ export class RemoteLink {
     private readonly events: LinkEvents,
     private readonly media: MediaPeerOptions,
     private readonly log: (line: string) => void,
+    /**
+     * Address data-channel updates to the node (`node_id`): a Patchbay runtime runs the node
+     * under its own id; a Scope server's plain session has no graph node of that name.
+     */
+    private readonly addressNode = true,
   ) {}
 
   /** Offers a new session through `signaller`; resolves when the answer is applied. */
@@ -103,7 +127,14 @@ export class RemoteLink {
       }
     });
     try {
-      const answer = await signaller.offer(offerSdp, { patch: remotePatchFor(this.spec) });
+      const controls: Record<string, unknown> = { ...this.controls };
+      // A transition that was under way is replayed as where it was going.
+      const t = controls.transition as { target_prompts?: unknown } | undefined;
+      if (t) {
+        delete controls.transition;
+        if (Array.isArray(t.target_prompts)) controls.prompts = t.target_prompts;
+      }
+      const answer = await signaller.offer(offerSdp, { patch: remotePatchFor(this.spec), ...controls });
       if (gen !== this.generation) throw new Error('the link was torn down while offering');
       this.sessionId = answer.sessionId;
       await peer.acceptAnswer(answer.sdp);
@@ -130,10 +161,16 @@ export class RemoteLink {
 
   /** Live params go to the remote pipeline over the "parameters" channel, addressed to the node. */
   setParams(params: Record<string, unknown>): void {
-    Object.assign(this.spec.params, params);
     const remote: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(params)) if (!LOCAL_ONLY.has(k)) remote[k] = v;
-    if (Object.keys(remote).length && this.peer) this.peer.sendData({ ...remote, node_id: this.spec.nodeId });
+    for (const [k, v] of Object.entries(params)) {
+      if (CONTROL_KEYS.has(k)) this.controls[k] = v;
+      else this.spec.params[k] = v;
+      if (!LOCAL_ONLY.has(k)) remote[k] = v;
+    }
+    if (remote.prompts) delete this.controls.transition;
+    if (remote.transition) delete this.controls.prompts;
+    if (Object.keys(remote).length && this.peer)
+      this.peer.sendData(this.addressNode ? { ...remote, node_id: this.spec.nodeId } : remote);
   }
 
   get session(): string | null {

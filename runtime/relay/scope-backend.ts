@@ -71,10 +71,15 @@ export class ScopeHttpSignaller implements Signaller {
     }
   }
 
-  async offer(sdp: string): Promise<{ sdp: string; sessionId: string }> {
+  async offer(
+    sdp: string,
+    initial: Record<string, unknown> = {},
+  ): Promise<{ sdp: string; sessionId: string }> {
     await this.load();
     // No graph: a Scope server runs the pipeline it loaded between our track and its answer.
-    const r = await this.call('POST', '/api/v1/webrtc/offer', { sdp, type: 'offer', initialParameters: {} });
+    // The latest prompts / VACE settings go along as Scope's initialParameters.
+    const { patch: _patch, ...initialParameters } = initial;
+    const r = await this.call('POST', '/api/v1/webrtc/offer', { sdp, type: 'offer', initialParameters });
     if (r.status >= 400) throw new Error(`offer refused: ${ScopeHttpSignaller.why(r)}`);
     const a = r.json as { sdp?: unknown; sessionId?: unknown };
     if (typeof a.sdp !== 'string' || typeof a.sessionId !== 'string')
@@ -117,7 +122,7 @@ export class ScopeBackendLink {
     const url = String(spec.params.remote_url);
     const host = new URL(url).hostname;
     const loopback = host === 'localhost' || host.startsWith('127.') || host === '[::1]';
-    this.link = new RemoteLink(spec, events, { loopbackOnly: loopback, ...media }, log);
+    this.link = new RemoteLink(spec, events, { loopbackOnly: loopback, ...media }, log, false);
     sink.state(spec, false, `remote: connecting to ${url}`);
     void this.establish();
   }

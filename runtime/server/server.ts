@@ -22,14 +22,20 @@ import {
 } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
+import { iceServersFromEnv } from './ice';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
 import { PipelineLoader, type PipelineRequest } from '../pipelines/state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
 import { headlessRoutes } from './routes/headless';
+import { inputSourceRoutes } from './routes/input-sources';
 import { ioRoutes } from './routes/io';
+import { logRoutes } from './routes/logs';
+import { outputTsRoutes } from './routes/output-ts';
 import { parseLoadRequest, scopeRoutes } from './routes/scope';
+import { scopeExtraRoutes } from './routes/scope-extras';
 import { webrtcRoutes } from './routes/webrtc';
+import { workflowRoutes } from './routes/workflow';
 import { runtimeSocketRoute } from './runtime-ws';
 import {
   createLaunchToken,
@@ -138,7 +144,8 @@ function resolveOptions(opts: ServerOptions): ResolvedServerOptions {
     maxUploadBytes: opts.maxUploadBytes ?? 200 * 1024 * 1024,
     maxJsonBytes: opts.maxJsonBytes ?? 1024 * 1024,
     maxWsPayloadBytes: opts.maxWsPayloadBytes ?? 4 * 1024 * 1024,
-    iceServers: opts.iceServers ?? [],
+    // TURN/STUN from PATCHBAY_* variables (./ice.ts) unless given.
+    iceServers: opts.iceServers ?? iceServersFromEnv(process.env),
     version: '0.1.0',
     defaultPatch: opts.defaultPatch ?? 'camera-passthrough',
     clockMode: opts.clockMode ?? 'real',
@@ -350,6 +357,12 @@ export function createServer(options: ServerOptions): PatchbayServer {
     runtimeSocketRoute(scoped, ctx);
     fileRoutes(scoped, ctx);
     relayRoutes(scoped, ctx);
+    // Scope 0.2.4 frontend's other endpoints (SCOPE-COMPAT notes in README.md).
+    scopeExtraRoutes(scoped, ctx);
+    workflowRoutes(scoped, ctx);
+    inputSourceRoutes(scoped, ctx);
+    logRoutes(scoped, ctx);
+    outputTsRoutes(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;

@@ -23,6 +23,11 @@ export interface RuntimeEntry {
   createdAt: number;
   /** WebRTC session ids of peers attached to this runtime. */
   peers: Set<string>;
+  /**
+   * The live parameters (Scope's frame-processor `parameters`): every applied data-channel /
+   * REST update merged, node-routed ones under `node_parameters[node_id]`.
+   */
+  parameters: Record<string, unknown>;
 }
 
 interface PeerEntry {
@@ -106,7 +111,14 @@ export class SessionManager {
       clockMode: this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
-    const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
+    const entry: RuntimeEntry = {
+      id,
+      kind,
+      session,
+      createdAt: Date.now(),
+      peers: new Set(),
+      parameters: {},
+    };
     this.runtimes.set(id, entry);
     try {
       await session.start();
@@ -136,9 +148,42 @@ export class SessionManager {
       clockMode: clockMode ?? this.deps.clockMode ?? 'real',
       log: (line) => this.deps.log(`[${kind} ${id.slice(0, 8)}] ${line}`),
     });
-    const entry: RuntimeEntry = { id, kind, session, createdAt: Date.now(), peers: new Set() };
+    const entry: RuntimeEntry = {
+      id,
+      kind,
+      session,
+      createdAt: Date.now(),
+      peers: new Set(),
+      parameters: {},
+    };
     this.runtimes.set(id, entry);
     return entry;
+  }
+
+  /**
+   * Applies Scope parameters to a runtime's session and records what was applied as its live
+   * parameters (GET /session/parameters reads them back).
+   */
+  setParameters(
+    entry: RuntimeEntry,
+    params: Record<string, unknown>,
+  ): { applied: Record<string, unknown>; ignored: Record<string, string> } {
+    const result = entry.session.setParameters(params);
+    const applied = { ...result.applied };
+    delete applied.node_id;
+    if (Object.keys(applied).length) {
+      if (typeof params.node_id === 'string') {
+        const byNode = (entry.parameters.node_parameters ?? {}) as Record<string, Record<string, unknown>>;
+        byNode[params.node_id] = { ...byNode[params.node_id], ...applied };
+        entry.parameters.node_parameters = byNode;
+      } else Object.assign(entry.parameters, applied);
+    }
+    return result;
+  }
+
+  /** Sends a Scope notification to every WebRTC client attached to a runtime. */
+  notify(entry: RuntimeEntry, message: Record<string, unknown>): void {
+    for (const p of entry.peers) this.peers.get(p)?.peer.sendData(message);
   }
 
   runtime(id: string): RuntimeEntry | undefined {
@@ -175,7 +220,7 @@ export class SessionManager {
     const { session } = runtime;
     const log = (line: string) => this.deps.log(`[webrtc ${id.slice(0, 8)}] ${line}`);
     const applyParameters = (message: Record<string, unknown>) => {
-      const { applied, ignored } = session.setParameters(message);
+      const { applied, ignored } = this.setParameters(runtime, message);
       for (const [key, reason] of Object.entries(ignored)) log(`data channel: ignored "${key}": ${reason}`);
       if (Object.keys(applied).length) peer.sendData({ type: 'parameters_updated', parameters: applied });
     };
@@ -328,11 +373,18 @@ export class SessionManager {
     this.dropped[channel]++;
   }
 
-  /** Per-session stats for Scope's `/session/metrics`. */
+  /**
+   * Per-session stats for Scope's `/session/metrics`, keyed as Scope's clients know them: a
+   * Scope WebRTC session by the `sessionId` of its offer's answer, the headless one as
+   * `headless`, an editor session by its runtime id.
+   */
   sessionStats(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const r of this.runtimes.values()) {
-      out[r.id] = {
+      const owner =
+        r.kind === 'webrtc' ? [...r.peers].find((p) => this.peers.get(p)?.ownsRuntime) : undefined;
+      out[owner ?? r.id] = {
+        ...(r.kind === 'headless' ? { headless: true } : {}),
         kind: r.kind,
         state: r.session.state(),
         revision: r.session.revision(),

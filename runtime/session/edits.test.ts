@@ -181,11 +181,14 @@ describe('session edits: one revision per applied batch, live params without the
 
     const before = compileCalls();
     const r = s.setParameters({ strength: 0.8, node_id: 'fx', kv_cache_attention_bias: 0.3 });
-    expect(r.applied).toMatchObject({ strength: 0.8, kv_cache_attention_bias: 0.3 });
+    expect(r.applied).toMatchObject({ strength: 0.8 });
+    // A key no local node reads is reported as ignored, with the reason (only a remote pipeline
+    // is sent unknown keys by name).
+    expect(r.ignored.kv_cache_attention_bias).toMatch(/nothing reads it/);
     await frameWhere(s, (f) => luma(f) === Math.round(0.8 * 255));
     const fx = s.patch().nodes.find((n) => n.id === 'fx')!;
     expect(fx.params.strength).toBe(0.8);
-    // A key only the pipeline knows goes to it, not into the patch (the format has no place for it).
+    // Nor does it go into the patch.
     expect(fx.params).not.toHaveProperty('kv_cache_attention_bias');
     expect(s.revision()).toBe(2);
     expect(heard.at(-1)).toMatchObject({ revision: 2, origin: 'parameters' });

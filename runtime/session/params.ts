@@ -5,7 +5,7 @@ import type { PromptControl, VaceControl } from '../pipelines/types';
 /**
  * Scope's data-channel parameters, routed to nodes: `node_id` picks one node, otherwise every
  * pipeline. Known params are validated with the node's own schema; `load` params are refused
- * (they need a patch edit, which restarts the node); unknown keys go to pipelines by name.
+ * (they need a patch edit, which restarts the node); unknown keys go to remote pipelines by name (a local one reads none: reported as ignored).
  */
 
 /** What routing decided, for the engine to carry out. */
@@ -169,11 +169,14 @@ export function routeParameters(params: Record<string, unknown>, plan: Plan): Pa
         }
         setParam(n.id, key, (parsed.data as Record<string, unknown>)[key]);
         used = true;
-      } else if (n.pipeline) {
-        // Scope passes keys it does not know to the pipeline by name.
+      } else if (n.pipeline && n.params.backend === 'remote') {
+        // Scope passes keys it does not know to the pipeline by name: a remote one may read it.
         setParam(n.id, key, value);
         used = true;
-      } else reason = `${n.type} node "${n.id}" has no param "${key}"`;
+      } else
+        reason = n.pipeline
+          ? `pipeline "${n.id}" (${String(n.params.pipeline_id)}) has no param "${key}" and runs here, where nothing reads it`
+          : `${n.type} node "${n.id}" has no param "${key}"`;
     }
     if (used) r.applied[key] = value;
     else r.ignored[key] = reason || 'no node takes this parameter';

@@ -2,9 +2,10 @@
  * Files the server hands out or takes in: assets (confined to the assets folder, size-capped,
  * media types only), patches (examples + the user's folder) and the built editor.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, stat, writeFile, rename } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { serializePatch } from '../../../patches';
 import { HttpError, type ServerContext } from '../context';
@@ -29,19 +30,15 @@ const MEDIA_TYPES: Record<string, { mime: string; kind: 'image' | 'video' | 'aud
   '.ogg': { mime: 'audio/ogg', kind: 'audio' },
 };
 
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
+/**
+ * A Vite build's content-hashed file (`assets/index-B3x9_kLq.js`): its name changes whenever its
+ * bytes do, so browsers may keep it for a year without asking again.
+ */
+export const HASHED_ASSET = /(^|\/)assets\/.+[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+
+/** Headers every static file gets. */
+const setStaticHeaders = (res: { setHeader(name: string, value: string): void }) =>
+  res.setHeader('x-content-type-options', 'nosniff');
 
 /** An asset file name: one path segment, no dot-files, a known media extension. */
 export function assetNameProblem(name: string): string | null {
@@ -151,17 +148,35 @@ Type the runtime's address (for example <code>http://127.0.0.1:8000/</code>) int
 </body></html>`;
 }
 
-async function sendFile(reply: FastifyReply, file: string, type: string): Promise<FastifyReply> {
-  const s = await stat(file);
-  return reply
-    .type(type)
-    .header('content-length', s.size)
-    .header('x-content-type-options', 'nosniff')
-    .send(createReadStream(file));
+/**
+ * Sends a file that `confinedPath` resolved inside `root` through @fastify/static (its `send`):
+ * the content type from the extension (mp4, webp, wasm, fonts, …), byte ranges (`Range` →
+ * 206, so video elements can seek), `ETag` / `Last-Modified` with 304 answers, and HEAD.
+ */
+async function sendFile(
+  reply: FastifyReply,
+  root: string,
+  file: string,
+  cache: { maxAge: number; immutable: boolean } | 'no-cache',
+): Promise<FastifyReply> {
+  const rootReal = await realpath(root);
+  const rel = relative(rootReal, file).split(sep).join('/');
+  if (cache === 'no-cache') {
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile(rel, rootReal, { cacheControl: false });
+  }
+  return reply.sendFile(rel, rootReal, { maxAge: cache.maxAge, immutable: cache.immutable });
 }
 
 export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { opts } = ctx;
+  // The reply.sendFile decorator only: routes below decide what may be served (confinedPath).
+  void app.register(fastifyStatic, {
+    root: resolve(opts.editorDir),
+    serve: false,
+    dotfiles: 'deny',
+    setHeaders: setStaticHeaders,
+  });
 
   app.get('/api/v1/assets', async (req) => {
     const type = (req.query as Record<string, unknown>).type;
@@ -196,7 +211,8 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const media = MEDIA_TYPES[extname(rel).toLowerCase()];
     if (!file || !media || !(await stat(file)).isFile())
       throw new HttpError(404, `no asset "${rel.slice(0, 200)}"`);
-    return sendFile(reply, file, media.mime);
+    // Assets can be replaced under the same name: revalidate (ETag) rather than cache blindly.
+    return sendFile(reply, opts.assetsDir, file, 'no-cache');
   });
 
   app.get('/api/v1/patches', async () => ({
@@ -279,12 +295,18 @@ export function fileRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const rel = (req.params as Record<string, string>)['*'] ?? '';
     if (rel.startsWith('api/'))
       throw new HttpError(404, `no such endpoint: ${req.method} /${rel.slice(0, 200)}`);
-    const type = STATIC_TYPES[extname(rel).toLowerCase()];
-    if (!type) return editorIndex(req, reply); // client-side routes
+    // A path without an extension is a client-side route of the single-page app. The wildcard
+    // param is already decoded once by the router: never decode it again (`100%.png`).
+    if (!extname(rel)) return editorIndex(req, reply);
     const file = await confinedPath(opts.editorDir, rel);
     if (!file || !(await stat(file)).isFile()) throw new HttpError(404, `no file "${rel.slice(0, 200)}"`);
     if (file.endsWith('index.html')) return editorIndex(req, reply);
     if (file.endsWith('play.html')) return playerPage(req, reply);
-    return sendFile(reply, file, type);
+    return sendFile(
+      reply,
+      opts.editorDir,
+      file,
+      HASHED_ASSET.test(rel) ? { maxAge: 365 * 24 * 3600 * 1000, immutable: true } : 'no-cache',
+    );
   });
 }

@@ -11,6 +11,7 @@ import { HttpError, jsonBody, type ServerContext } from '../context';
 import { isJsonObject } from '../../json';
 import { patchFromPipelines } from '../../../patches';
 import { patchFromRequest } from './patch-input';
+import { pipelineIdsOf } from '../sessions';
 
 /** Scope names the single headless session "headless" (recordings use that id). */
 export const HEADLESS_ID = 'headless';
@@ -60,49 +61,88 @@ export function headlessRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
     const params: Record<string, unknown> = {};
     if (body.prompts !== undefined) params.prompts = body.prompts;
+    if (body.input_source !== undefined) params.input_source = body.input_source;
     if (body.parameters !== undefined) {
       if (!isJsonObject(body.parameters)) throw new HttpError(400, '"parameters" must be an object');
       Object.assign(params, body.parameters);
     }
     const applied = Object.keys(params).length
-      ? entry.session.setParameters(params)
+      ? ctx.sessions.setParameters(entry, params)
       : { applied: {}, ignored: {} };
+    const ignored: Record<string, string> = { ...applied.ignored };
     if (body.node_parameters !== undefined) {
       if (!isJsonObject(body.node_parameters))
         throw new HttpError(400, '"node_parameters" must be an object of node id → parameters');
       for (const [nodeId, p] of Object.entries(body.node_parameters)) {
         if (!isJsonObject(p)) throw new HttpError(400, `node_parameters.${nodeId} must be an object`);
-        entry.session.setParameters({ ...p, node_id: nodeId });
+        const r = ctx.sessions.setParameters(entry, { ...p, node_id: nodeId });
+        for (const [k, why] of Object.entries(r.ignored)) ignored[`${nodeId}.${k}`] = why;
       }
     }
+    // Scope's answer (mcp_router.py start_stream), plus what Patchbay applied and ignored.
+    const planNodes = entry.session.plan()?.nodes ?? [];
+    const graph = body.graph !== undefined || body.patch !== undefined;
     return {
       status: 'ok',
+      input_mode: body.input_mode === 'video' ? 'video' : 'text',
+      cloud_mode: false,
+      ...(graph
+        ? {
+            graph: true,
+            pipeline_ids: planNodes.flatMap((n) => (n.pipeline ? [n.pipeline.id] : [])),
+            sink_node_ids: planNodes.filter((n) => n.category === 'sink').map((n) => n.id),
+            source_node_ids: planNodes.filter((n) => n.category === 'source').map((n) => n.id),
+          }
+        : {
+            pipeline_id:
+              typeof body.pipeline_id === 'string'
+                ? body.pipeline_id
+                : (pipelineIdsOf(entry.session)[0] ?? null),
+            pipeline_ids: pipelineIdsOf(entry.session),
+          }),
       session_id: HEADLESS_ID,
       state: entry.session.state(),
       applied_parameters: applied.applied,
-      ignored_parameters: applied.ignored,
+      ignored_parameters: ignored,
     };
   });
 
   app.post('/api/v1/session/stop', async () => {
-    if (!headless()) return { status: 'ok', message: 'no headless session was running' };
+    if (!headless()) return { status: 'ok', message: 'No active headless session' };
     await ctx.sessions.closeRuntime(HEADLESS_ID, 'stopped by POST /session/stop');
-    return { status: 'ok' };
+    return { status: 'ok', message: 'Headless session stopped' };
   });
+
+  /** Scope reads the active session's parameters: the headless one, else the newest WebRTC one. */
+  const active = () =>
+    headless() ?? ctx.sessions.runtimesOf('webrtc').at(-1) ?? ctx.sessions.runtimesOf('editor').at(-1);
 
   app.get('/api/v1/session/parameters', async () => {
-    const entry = headless();
-    if (!entry) throw new HttpError(404, 'no headless session is running');
-    const params: Record<string, unknown> = {};
-    for (const n of entry.session.patch().nodes) params[n.id] = n.params;
-    return { status: 'ok', parameters: params };
+    const entry = active();
+    return { status: 'ok', parameters: entry ? { ...entry.parameters } : {} };
   });
 
+  // Scope applies these to every running session (the data channel's path) and tells the
+  // connected clients (parameters_updated); unknown or refused keys come back as ignored.
   app.post('/api/v1/session/parameters', async (req) => {
-    const entry = headless();
-    if (!entry) throw new HttpError(404, 'no headless session is running');
     const body = jsonBody(req, { maxBytes: ctx.opts.maxJsonBytes });
-    const { applied, ignored } = entry.session.setParameters(body);
+    if (!Object.keys(body).length) throw new HttpError(400, 'No parameters provided');
+    const targets = [
+      headless(),
+      ...ctx.sessions.runtimesOf('webrtc'),
+      ...ctx.sessions.runtimesOf('editor'),
+    ].filter((e): e is NonNullable<typeof e> => e !== undefined);
+    if (!targets.length) throw new HttpError(404, 'no session is running');
+    const applied: Record<string, unknown> = {};
+    let ignored: Record<string, string> = {};
+    for (const entry of targets) {
+      const r = ctx.sessions.setParameters(entry, body);
+      Object.assign(applied, r.applied);
+      ignored = { ...r.ignored, ...ignored };
+      if (Object.keys(r.applied).length)
+        ctx.sessions.notify(entry, { type: 'parameters_updated', parameters: r.applied });
+    }
+    for (const k of Object.keys(applied)) delete ignored[k];
     return { status: 'ok', applied_parameters: applied, ignored_parameters: ignored };
   });
 

@@ -221,6 +221,9 @@ describe('NDI sources', () => {
       ).json();
       expect(r).toMatchObject({ available: true });
       expect(r.sources.map((s: { name: string }) => s.name)).toContain('FAKE-HOST (Listed)');
+      expect(r.sources.find((s: { name: string }) => s.name === 'FAKE-HOST (Listed)')).toMatchObject({
+        identifier: 'FAKE-HOST (Listed)',
+      });
       await sink.close();
     } finally {
       if (before === undefined) delete process.env.NDI_RUNTIME_DIR_V6;

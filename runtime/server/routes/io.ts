@@ -1,7 +1,7 @@
 /**
  * Video I/O endpoints: Scope's recordings (`/api/v1/recordings/{sessionId}/start|stop`, and
  * GET for the latest file; `headless` names the headless session, other ids a runtime or a
- * WebRTC session) and NDI source discovery. The recorder and NDI binding live in runtime/io.
+ * WebRTC session). The recorder lives in runtime/io; NDI discovery is in ./input-sources.ts.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -10,8 +10,6 @@ import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import type { RuntimeSession } from '../../engine/api';
 import { serializePatch } from '../../../patches';
 import {
-  findNdiSources,
-  loadNdi,
   PATCH_TAG,
   patchTags,
   prefixProblem,
@@ -203,22 +201,6 @@ export function ioRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const download = (req.query as Record<string, unknown>).download !== undefined;
     if (download) reply.header('content-disposition', `attachment; filename="${name}"`);
     return sendFile(req, reply, path, !download);
-  });
-
-  app.get('/api/v1/input-sources/ndi/sources', async (req) => {
-    const q = req.query as Record<string, unknown>;
-    const timeout = q.timeout_ms === undefined ? 1000 : Number(q.timeout_ms);
-    if (!Number.isFinite(timeout) || timeout < 0 || timeout > 10_000)
-      throw new HttpError(400, 'timeout_ms must be a number of milliseconds from 0 to 10000');
-    let lib;
-    try {
-      lib = loadNdi();
-    } catch (error) {
-      const hint = (error as { installHint?: string }).installHint;
-      return { available: false, reason: (error as Error).message, install_hint: hint ?? null, sources: [] };
-    }
-    const sources = await findNdiSources(lib, timeout);
-    return { available: true, sources: sources.map((s) => ({ name: s.name, url: s.url })) };
   });
 
   app.addHook('onClose', async () => {

@@ -194,7 +194,7 @@ export function webrtcRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const params: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(initial)) if (!SESSION_KEYS.has(k)) params[k] = v;
     if (Object.keys(params).length) {
-      const { ignored } = runtime.session.setParameters(params);
+      const { ignored } = ctx.sessions.setParameters(runtime, params);
       for (const [key, reason] of Object.entries(ignored))
         ctx.log(`initialParameters: ignored "${key}": ${reason}`);
     }
