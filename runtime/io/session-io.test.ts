@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +179,65 @@ describe('I/O nodes in sessions', () => {
     expect(s.stats().bad).toMatchObject({
       status: 'error',
       message: expect.stringMatching(/broken\.mov: FFmpeg could not open it: Invalid data found/),
+    });
+  });
+
+  it('Camera video_file: `position` and `speed` say where and how fast the file plays, live; a link out of the assets folder is refused', async () => {
+    makeClip(join(assets, 'count.webm'), {
+      container: 'webm',
+      codec: 'vp8',
+      seconds: 2,
+      width: 64,
+      height: 64,
+      fps: 10,
+    });
+    copyFileSync(join(assets, 'count.webm'), join(tmp, 'outside.webm'));
+    symlinkSync(join(tmp, 'outside.webm'), join(assets, 'away.webm'));
+    const p = patch(
+      [
+        node('cam', 'camera', { source_mode: 'video_file', video_file: 'count.webm', position: 1 }),
+        node('away', 'camera', { source_mode: 'video_file', video_file: 'away.webm' }),
+        node('out', 'output'),
+        node('out2', 'output'),
+      ],
+      [edge('cam', 'out'), edge('away', 'out2')],
+    );
+    const s = session(p, { clockMode: 'fixed' });
+    const got: VideoFrame[] = [];
+    let seekAt = -1;
+    const seq = (f: VideoFrame) => decodeStamp(f)?.seq ?? -1;
+    let ready: () => void = () => {};
+    let want: (() => boolean) | null = null;
+    s.onSinkFrame((id, f) => {
+      if (id !== 'out' || got.length > 400) return;
+      got.push(f);
+      if (want?.()) ready();
+    });
+    const until = (cond: () => boolean) =>
+      new Promise<void>((resolve) => {
+        want = cond;
+        ready = resolve;
+      });
+    const started = until(() => got.length >= 3);
+    await s.start();
+    await started;
+    // Starts 1 s in: frame 10 of the 10 fps clip, then 100 ms a frame.
+    expect(got.slice(0, 3).map(seq)).toEqual([10, 11, 12]);
+    expect(got[1]!.timestampMs - got[0]!.timestampMs).toBeCloseTo(100, 3);
+    const seeked = until(() => {
+      seekAt = got.findIndex((f, i) => i > 0 && seq(f) === 5 && seq(got[i - 1]!) !== 4);
+      return seekAt > 0 && got.length >= seekAt + 3;
+    });
+    await s.applyChanges([{ op: 'node.params', id: 'cam', params: { position: 0.5, speed: 2 } }]);
+    await seeked;
+    // The seek lands on frame 5 (0.5 s) and plays on from there at 2×: 50 ms a frame.
+    const after = got.slice(seekAt, seekAt + 3);
+    expect(after.map(seq)).toEqual([5, 6, 7]);
+    expect(after[1]!.timestampMs - after[0]!.timestampMs).toBeCloseTo(50, 3);
+    expect(after[2]!.timestampMs - after[1]!.timestampMs).toBeCloseTo(50, 3);
+    expect(s.stats().away).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/away\.webm.*links outside the assets folder/),
     });
   });
 
