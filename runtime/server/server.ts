@@ -8,8 +8,14 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { hostProbe, type HostProbe } from '../host';
+import { lineLog, type Logger } from '../logging';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
@@ -75,6 +81,12 @@ export interface ServerOptions {
   eventHeartbeatMs?: number;
   /** Fixed token for tests; a random one per launch otherwise. */
   token?: string;
+  /**
+   * The process's pino logger (runtime/logging): fastify logs through a child of it (each
+   * request line carries its `reqId`), and `log` defaults to `lineLog(logger)`. None: fastify's
+   * logger stays off and `log` defaults to stderr.
+   */
+  logger?: Logger;
   log?: (line: string) => void;
 }
 
@@ -137,7 +149,9 @@ export function createServer(options: ServerOptions): PatchbayServer {
     join(opts.dataDir, 'events'),
   ])
     mkdirSync(dir, { recursive: true });
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log =
+    options.log ??
+    (options.logger ? lineLog(options.logger) : (line: string) => process.stderr.write(`${line}\n`));
   const probe = options.probe ?? hostProbe;
   const token = options.token ?? createLaunchToken();
   let boundPort = opts.port;
@@ -192,7 +206,13 @@ export function createServer(options: ServerOptions): PatchbayServer {
   };
 
   const app = Fastify({
-    logger: false,
+    // Request lines at debug (`--verbose`), with fastify's reqId; errors at error.
+    ...(options.logger
+      ? {
+          loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+          disableRequestLogging: true,
+        }
+      : { logger: false }),
     bodyLimit: opts.maxJsonBytes,
     routerOptions: { maxParamLength: 500 },
     return503OnClosing: true,
@@ -244,7 +264,17 @@ export function createServer(options: ServerOptions): PatchbayServer {
 
   // An upgrade request answered with plain HTTP (refused Host, Origin or token) leaves a socket
   // that Node no longer tracks as an HTTP connection: end it, or it would hold close() forever.
-  app.addHook('onResponse', async (req) => {
+  app.addHook('onResponse', async (req, reply) => {
+    if (options.logger)
+      req.log.debug(
+        {
+          method: req.method,
+          url: req.url.slice(0, 200),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
     if (req.headers.upgrade && !req.raw.socket.destroyed && req.raw.socket.listenerCount('data') === 0)
       req.raw.socket.destroy();
   });
