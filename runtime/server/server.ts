@@ -19,7 +19,9 @@ import { lineLog, type Logger } from '../logging';
 import { HttpError, sendError, type ResolvedServerOptions, type ServerContext } from './context';
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
+import { metricsRoute } from './metrics';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
+import { registerDocs } from './openapi';
 import { PipelineLoader } from './pipeline-state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
@@ -220,6 +222,9 @@ export function createServer(options: ServerOptions): PatchbayServer {
     forceCloseConnections: true,
   });
 
+  // Before any route: /docs lists every route registered from here on (openapi.ts).
+  registerDocs(app, { version: opts.version });
+
   // Bodies are kept as bytes and parsed by the routes with size/depth caps (json.ts): the
   // stock JSON parser would accept any depth, and file:// pages post text/plain.
   app.removeAllContentTypeParsers();
@@ -306,6 +311,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     runtimeSocketRoute(scoped, ctx);
     fileRoutes(scoped, ctx);
     relayRoutes(scoped, ctx);
+    metricsRoute(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;
