@@ -3,7 +3,6 @@
  * live in those modules (and their tests); this file only connects events to them. Bundled to
  * app/dist/main.cjs by app/scripts/build-app.mjs; never imported by tests.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { leadingArgvEntries, parseAppArgs } from './args';
@@ -54,6 +53,7 @@ import {
   type AppSettings,
 } from './settings';
 import { startupErrorPageUrl } from './startup-error-page';
+import { createLogger, forwardLine, humanLine, type PatchbayLogger } from '../runtime/logging';
 
 // The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
 // optional `electron` package; the bundler leaves it external.
@@ -88,7 +88,7 @@ const launchArgs = parseAppArgs(process.argv, process.cwd(), leadingArgvEntries(
 
 let settings: AppSettings;
 let settingsPath = '';
-let logStream: WriteStream | null = null;
+let logs: PatchbayLogger | null = null;
 let logPath: string | null = null;
 let mainWindow: BrowserWindowInstance | null = null;
 let outputWindow: BrowserWindowInstance | null = null;
@@ -97,9 +97,8 @@ let runtimeUrl: string | null = null;
 let supervisor: RuntimeSupervisor;
 
 function log(message: string): void {
-  const line = `${new Date().toISOString()} [app] ${message}`;
-  process.stderr.write(line + '\n');
-  logStream?.write(line + '\n');
+  if (logs) logs.logger.info(message);
+  else process.stderr.write(`${new Date().toISOString()} [app] ${message}\n`);
 }
 for (const warning of launchArgs.warnings) log(warning);
 
@@ -178,9 +177,10 @@ if (!app.requestSingleInstanceLock({ patchFiles: launchArgs.patchFiles })) {
 async function main(): Promise<void> {
   await app.whenReady();
   const userData = app.getPath('userData');
-  mkdirSync(join(userData, 'logs'), { recursive: true });
-  logPath = join(userData, 'logs', 'runtime.log');
-  logStream = createWriteStream(logPath, { flags: 'a' });
+  // One rotating log for the app and the runtime it supervises (runtime/logging/files.ts): the
+  // runtime prints pino JSON lines (PATCHBAY_LOG_FORMAT=json) and writes no files of its own.
+  logs = createLogger({ dataDir: userData, base: { component: 'app' } });
+  logPath = logs.file;
   settingsPath = join(userData, 'settings.json');
   const loaded = await loadSettings(settingsPath);
   settings = loaded.settings;
@@ -251,12 +251,14 @@ function createSupervisor(): RuntimeSupervisor {
     electronAsNode: false,
     entry: join(root, 'bin', 'patchbay.mjs'),
     root,
-    baseEnv: process.env,
+    baseEnv: { ...process.env, PATCHBAY_LOG_FORMAT: 'json', PATCHBAY_LOG_FILES: 'off' },
   };
   const sup = new RuntimeSupervisor({
     launch: (port) => {
       const child = development ? spawnChild(runtimeCommand(spec, port)) : forkUtility(spec, port);
-      child.onOutput((line) => logStream?.write(`${line}\n`));
+      child.onOutput((line, stream) => {
+        if (logs) forwardLine(logs.logger.child({ component: 'runtime' }), logs.destination, line, stream);
+      });
       return child;
     },
     findFreePort: () => findFreePort(),
@@ -341,7 +343,7 @@ function showStartupError(message: string, logLines: readonly string[]): void {
   // The new window opens before the old ones go, so 'window-all-closed' never sees zero windows.
   const win = new BrowserWindow(startupErrorWindowOptions());
   errorWindow = win;
-  void win.loadURL(startupErrorPageUrl({ message, log: logLines, logPath }));
+  void win.loadURL(startupErrorPageUrl({ message, log: logLines.map((l) => humanLine(l)), logPath }));
   win.on('closed', () => {
     if (errorWindow === win) errorWindow = null;
   });

@@ -145,8 +145,27 @@ describe('main process wiring (fake electron, real runtime child)', () => {
     expect(find('webContents.send').some((e) => (e.args as unknown[])[0] === 'app.flush')).toBe(true);
     expect(stderr).toContain('editor flushed its autosave');
     expect(stderr).toContain('runtime stopped');
-    const log = readFileSync(join(work, 'userData', 'logs', 'runtime.log'), 'utf8');
-    expect(log).toContain('fake runtime: SIGTERM, closing');
+    // One rotating pino log (runtime/logging/files.ts) for the app and the runtime it runs: the
+    // runtime's text lines become records of component "runtime", its JSON lines are kept as
+    // they are, the app's own lines are component "app".
+    const records = readFileSync(join(work, 'userData', 'logs', 'patchbay.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.find((r) => r.msg === 'fake runtime: SIGTERM, closing')).toMatchObject({
+      component: 'runtime',
+      level: 30,
+      stream: 'stdout',
+    });
+    expect(records.find((r) => r.msg === 'fake runtime: a pino line')).toEqual({
+      level: 30,
+      time: 1733230000000,
+      pid: 1234,
+      component: 'serve',
+      session: 'abcd1234',
+      msg: 'fake runtime: a pino line',
+    });
+    expect(records.some((r) => r.component === 'app' && typeof r.time === 'number')).toBe(true);
     const settings = JSON.parse(readFileSync(join(work, 'userData', 'settings.json'), 'utf8'));
     expect(settings.window).toEqual({ bounds: { x: 40, y: 50, width: 1200, height: 800 }, maximized: false });
     expect(settings.recentFiles).toEqual([join(work, 'show.patch')]);

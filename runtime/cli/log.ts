@@ -22,7 +22,8 @@ export function cliLogger(
     level,
     consoleLevel: opts.quiet ? (level === 'silent' ? 'silent' : 'error') : level,
     console: io.err,
-    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    // PATCHBAY_LOG_FILES=off: another process keeps the files (the desktop app).
+    ...(opts.dataDir && process.env.PATCHBAY_LOG_FILES !== 'off' ? { dataDir: opts.dataDir } : {}),
     base: { component: opts.component },
   });
   return { ...made, line: lineLog(made.logger) };

@@ -57,6 +57,11 @@ export interface LoggerOptions {
    */
   console?: ((line: string) => void) | false;
   consoleLevel?: LogLevel;
+  /**
+   * `human` (default) or `json`: the console gets pino's JSON lines as they are (the desktop app
+   * runs the runtime with `PATCHBAY_LOG_FORMAT=json` and writes them into its own files).
+   */
+  consoleFormat?: 'human' | 'json';
   /** Extra fields on every line (e.g. `{ app: 'desktop' }`). */
   base?: Record<string, unknown>;
 }
@@ -65,6 +70,8 @@ export interface PatchbayLogger {
   logger: Logger;
   /** The current log file, when files are written. */
   file: string | null;
+  /** The rotating destination itself (for lines forwarded from another process). */
+  destination: RotatingFileDestination | null;
   /** Closes the log file (the logger then writes only to the console). */
   close(): void;
 }
@@ -86,7 +93,12 @@ export function createLogger(opts: LoggerOptions = {}): PatchbayLogger {
   }
   if (opts.console !== false && consoleLevel !== 'silent') {
     const write = opts.console ?? ((line: string) => process.stderr.write(`${line}\n`));
-    streams.push({ level: consoleLevel, stream: humanDestination(write) });
+    const format = opts.consoleFormat ?? (process.env.PATCHBAY_LOG_FORMAT === 'json' ? 'json' : 'human');
+    streams.push({
+      level: consoleLevel,
+      stream:
+        format === 'json' ? { write: (chunk: string) => write(chunk.trimEnd()) } : humanDestination(write),
+    });
   }
   const lowest = Math.min(numeric(level), numeric(consoleLevel));
   const rootLevel: LevelWithSilent =
@@ -104,6 +116,7 @@ export function createLogger(opts: LoggerOptions = {}): PatchbayLogger {
   return {
     logger,
     file: files?.path ?? null,
+    destination: files,
     close: () => files?.close(),
   };
 }
@@ -111,6 +124,29 @@ export function createLogger(opts: LoggerOptions = {}): PatchbayLogger {
 const SESSION_TAG = /^\[(webrtc|headless|editor|relay|cloud) ([0-9A-Za-z-]{1,64})\] /;
 const WARNING =
   /\b(error|errors|failed|fails|refused|cannot|could not|not allowed|warning|crashed|unavailable)\b/i;
+
+/**
+ * Writes one line another Patchbay process printed (its stderr/stdout) into `dest`'s log: a pino
+ * JSON line is kept as it is (fields and time intact); any other text becomes an `info` record of
+ * `logger` with `stream`. The desktop app uses this for the runtime it supervises.
+ */
+export function forwardLine(
+  logger: Logger,
+  dest: { write(chunk: string): unknown } | null,
+  line: string,
+  stream: 'stdout' | 'stderr',
+): void {
+  if (dest && line.startsWith('{"level":')) {
+    try {
+      JSON.parse(line);
+      dest.write(`${line}\n`);
+      return;
+    } catch {
+      /* not JSON after all: log it as text */
+    }
+  }
+  logger.info({ stream }, line);
+}
 
 /** Adapts a logger to the `(line) => void` callbacks the runtime's modules take. */
 export function lineLog(logger: Logger): (line: string) => void {
