@@ -50,7 +50,7 @@ describe('startRuntime', () => {
       expect(frame.width).toBeGreaterThan(0);
       expect(rt.latestFrame()).not.toBeNull();
       const pipeline = patch.nodes.find((n) => n.type === 'pipeline');
-      if (pipeline) await rt.setParams(pipeline.id, { enabled: true });
+      if (pipeline) await rt.setParams(pipeline.id, { strength: 0.25 });
       await new Promise((r) => setTimeout(r, 1500));
       const stats = rt.stats();
       expect(stats[output]!.frames_in).toBeGreaterThan(0);
