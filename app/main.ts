@@ -11,6 +11,7 @@ import type {
   Display,
   ElectronMainModule,
   ElectronEvent,
+  TrayInstance,
   WebContents,
 } from './electron-types';
 import { FileService } from './file-service';
@@ -31,7 +32,12 @@ import {
   spawnChild,
   type RuntimeCommandSpec,
 } from './runtime-process';
-import { RuntimeStartError, RuntimeSupervisor, type ChildHandle } from './runtime-supervisor';
+import {
+  RuntimeStartError,
+  RuntimeSupervisor,
+  type ChildHandle,
+  type SupervisorState,
+} from './runtime-supervisor';
 import {
   decideNavigation,
   decidePermission,
@@ -53,6 +59,7 @@ import {
   type AppSettings,
 } from './settings';
 import { startupErrorPageUrl } from './startup-error-page';
+import { TRAY_ICON_DATA_URL, trayModel, type TrayCommand } from './tray';
 import { createLogger, forwardLine, humanLine, type PatchbayLogger } from '../runtime/logging';
 
 // The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
@@ -70,6 +77,8 @@ const {
   session,
   systemPreferences,
   utilityProcess,
+  Tray,
+  nativeImage,
 } = electron;
 
 const development = !app.isPackaged;
@@ -95,6 +104,52 @@ let outputWindow: BrowserWindowInstance | null = null;
 let errorWindow: BrowserWindowInstance | null = null;
 let runtimeUrl: string | null = null;
 let supervisor: RuntimeSupervisor;
+let tray: TrayInstance | null = null;
+let runtimeSnapshot: { state: SupervisorState; lastError: string | null } = {
+  state: 'idle',
+  lastError: null,
+};
+
+/** Builds (first call) or refreshes the tray icon from the window and the runtime's state. */
+function updateTray(): void {
+  const model = trayModel({
+    runtime: runtimeSnapshot.state,
+    lastError: runtimeSnapshot.lastError,
+    url: runtimeUrl,
+    windowVisible: !!mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible(),
+  });
+  try {
+    tray ??= new Tray(nativeImage.createFromDataURL(TRAY_ICON_DATA_URL));
+  } catch (error) {
+    // Some Linux desktops have no status area: the app works without the tray.
+    log(`tray icon unavailable: ${(error as Error).message}`);
+    return;
+  }
+  tray.setToolTip(model.tooltip);
+  tray.setContextMenu(
+    Menu.buildFromTemplate(
+      model.items.map((item) =>
+        item.type === 'separator'
+          ? { type: 'separator' as const }
+          : {
+              label: item.label!,
+              enabled: item.enabled ?? true,
+              ...(item.command ? { click: () => trayCommand(item.command!) } : {}),
+            },
+      ),
+    ),
+  );
+}
+
+function trayCommand(command: TrayCommand): void {
+  if (command === 'tray.quit') app.quit();
+  else if (command === 'tray.hide') mainWindow?.hide();
+  else if (mainWindow && !mainWindow.isDestroyed()) {
+    mainWindow.show();
+    mainWindow.focus();
+  } else createMainWindow();
+  updateTray();
+}
 
 function log(message: string): void {
   if (logs) logs.logger.info(message);
@@ -191,6 +246,7 @@ async function main(): Promise<void> {
   supervisor = createSupervisor();
   rebuildMenu();
   createMainWindow();
+  updateTray();
   await askCameraOnce();
   startRuntime();
 }
@@ -274,6 +330,8 @@ function createSupervisor(): RuntimeSupervisor {
   });
   sup.onChange((snap) => {
     log(`runtime: ${snap.state}${snap.lastError ? ` (${snap.lastError})` : ''}`);
+    runtimeSnapshot = { state: snap.state, lastError: snap.lastError ?? null };
+    updateTray();
     if (snap.state === 'failed' && !quit.quitting)
       showStartupError(snap.lastError ?? 'the runtime failed', sup.logTail());
   });
@@ -382,6 +440,8 @@ function createMainWindow(): void {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
+  win.on('show', () => updateTray());
+  win.on('hide', () => updateTray());
   if (runtimeUrl) void win.loadURL(`${runtimeUrl}/`);
 }
 

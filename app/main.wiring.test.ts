@@ -99,7 +99,9 @@ describe('main process wiring (fake electron, real runtime child)', () => {
       nodeIntegration: false,
     });
     expect(String(options.webPreferences.preload)).toMatch(/preload\.cjs$/);
-    expect(find('BrowserWindow.show')).toHaveLength(1);
+    // Shown once at start (the tray's Show later shows it again).
+    const firstTrayClick = entries.findIndex((e) => e.type === 'tray.click');
+    expect(entries.slice(0, firstTrayClick).filter((e) => e.type === 'BrowserWindow.show')).toHaveLength(1);
     expect(find('Menu.set').at(-1)?.labels).toEqual(['&File', '&Edit', '&View', '&Window', '&Help']);
   });
 
@@ -169,6 +171,29 @@ describe('main process wiring (fake electron, real runtime child)', () => {
     const settings = JSON.parse(readFileSync(join(work, 'userData', 'settings.json'), 'utf8'));
     expect(settings.window).toEqual({ bounds: { x: 40, y: 50, width: 1200, height: 800 }, maximized: false });
     expect(settings.recentFiles).toEqual([join(work, 'show.patch')]);
+  });
+});
+
+describe('the tray icon', () => {
+  it('shows the runtime state, and Show/Hide/Quit that work', () => {
+    expect(find('Tray.new')).toEqual([{ type: 'Tray.new', image: 'png' }]);
+    const tips = find('Tray.setToolTip').map((e) => e.text as string);
+    expect(tips.some((t) => /^Patchbay — Runtime: running at http:\/\/127\.0\.0\.1:\d+$/.test(t))).toBe(true);
+    expect(tips.some((t) => t === 'Patchbay — Runtime: starting…')).toBe(true);
+    const menus = find('Tray.setContextMenu').map((e) => e.labels as string[]);
+    expect(menus.at(-1)).toContain('Quit Patchbay');
+    expect(find('tray.click')).toEqual([
+      { type: 'tray.click', label: 'Hide Patchbay', found: true },
+      { type: 'tray.click', label: 'Show Patchbay', found: true },
+    ]);
+    // Hiding rebuilt the menu with "Show", showing again with "Hide".
+    const i = entries.findIndex((e) => e.type === 'BrowserWindow.hide');
+    expect(i).toBeGreaterThan(0);
+    const afterHide = entries.slice(i).filter((e) => e.type === 'Tray.setContextMenu');
+    expect(afterHide[0]!.labels).toContain('Show Patchbay');
+    const j = entries.findIndex((e, k) => k > i && e.type === 'BrowserWindow.show');
+    const afterShow = entries.slice(j).filter((e) => e.type === 'Tray.setContextMenu');
+    expect(afterShow[0]!.labels).toContain('Hide Patchbay');
   });
 });
 
