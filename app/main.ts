@@ -60,7 +60,8 @@ import {
 } from './settings';
 import { startupErrorPageUrl } from './startup-error-page';
 import { TRAY_ICON_DATA_URL, trayModel, type TrayCommand } from './tray';
-import { createLogger, forwardLine, humanLine, type PatchbayLogger } from '../runtime/logging';
+import { logsPageUrl, readRecentLogLines } from './logs-view';
+import { createLogger, forwardLine, humanLine, logsDir, type PatchbayLogger } from '../runtime/logging';
 
 // The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
 // optional `electron` package; the bundler leaves it external.
@@ -98,6 +99,7 @@ const launchArgs = parseAppArgs(process.argv, process.cwd(), leadingArgvEntries(
 let settings: AppSettings;
 let settingsPath = '';
 let logs: PatchbayLogger | null = null;
+let userDataLogs: string | null = null;
 let logPath: string | null = null;
 let mainWindow: BrowserWindowInstance | null = null;
 let outputWindow: BrowserWindowInstance | null = null;
@@ -236,6 +238,7 @@ async function main(): Promise<void> {
   // runtime prints pino JSON lines (PATCHBAY_LOG_FORMAT=json) and writes no files of its own.
   logs = createLogger({ dataDir: userData, base: { component: 'app' } });
   logPath = logs.file;
+  userDataLogs = logsDir(userData);
   settingsPath = join(userData, 'settings.json');
   const loaded = await loadSettings(settingsPath);
   settings = loaded.settings;
@@ -293,6 +296,7 @@ function secureContents(contents: WebContents): void {
 function runAppAction(action: AppAction): void {
   if (action === 'quit') app.quit();
   else if (action === 'show-log' && logPath) void shell.openPath(logPath);
+  else if (action === 'show-logs') showLogsWindow();
   else if (action === 'retry') {
     errorWindow?.close();
     errorWindow = null;
@@ -393,6 +397,24 @@ function startRuntime(): void {
       // error window; anything else here is a start cut short by quitting or a restart.
       if (!(error instanceof RuntimeStartError)) log(`runtime start: ${error.message}`);
     });
+}
+
+let logsWindow: BrowserWindowInstance | null = null;
+
+/** Opens (or refreshes) the logs window: the newest lines of the rotating log, JavaScript off. */
+function showLogsWindow(): void {
+  const url = logsPageUrl({ lines: userDataLogs ? readRecentLogLines(userDataLogs) : [], logPath });
+  if (logsWindow && !logsWindow.isDestroyed()) {
+    void logsWindow.loadURL(url);
+    logsWindow.focus();
+    return;
+  }
+  const win = new BrowserWindow(startupErrorWindowOptions());
+  logsWindow = win;
+  void win.loadURL(url);
+  win.on('closed', () => {
+    if (logsWindow === win) logsWindow = null;
+  });
 }
 
 function showStartupError(message: string, logLines: readonly string[]): void {
@@ -586,7 +608,7 @@ async function runCommand(command: MenuCommandId, arg: string | number | undefin
         rebuildMenu();
         return;
       case 'help.show-runtime-log':
-        if (logPath) await shell.openPath(logPath);
+        showLogsWindow();
         return;
       case 'help.restart-runtime':
         await supervisor.stop();
