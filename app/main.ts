@@ -61,6 +61,7 @@ import {
 import { startupErrorPageUrl } from './startup-error-page';
 import { TRAY_ICON_DATA_URL, trayModel, type TrayCommand } from './tray';
 import { logsPageUrl, readRecentLogLines } from './logs-view';
+import { decideUpdates, startAutoUpdate, type Updater } from './updates';
 import { createLogger, forwardLine, humanLine, logsDir, type PatchbayLogger } from '../runtime/logging';
 
 // The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
@@ -141,6 +142,22 @@ function updateTray(): void {
       ),
     ),
   );
+}
+
+/** Auto-update (updates.ts): electron-updater is loaded only when updates are on. */
+function startUpdates(): void {
+  const decision = decideUpdates(process.env, app.isPackaged);
+  if (!decision.enabled) {
+    startAutoUpdate({} as Updater, decision, log);
+    return;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { autoUpdater } = require('electron-updater') as { autoUpdater: Updater };
+    startAutoUpdate(autoUpdater, decision, log);
+  } catch (error) {
+    log(`auto-update: electron-updater could not be loaded: ${(error as Error).message}`);
+  }
 }
 
 function trayCommand(command: TrayCommand): void {
@@ -250,6 +267,7 @@ async function main(): Promise<void> {
   rebuildMenu();
   createMainWindow();
   updateTray();
+  startUpdates();
   await askCameraOnce();
   startRuntime();
 }

@@ -197,6 +197,12 @@ describe('the tray icon', () => {
   });
 });
 
+describe('auto-update', () => {
+  it('is off in development, and says so', () => {
+    expect(stderr).toMatch(/auto-update: off \(off in development/);
+  });
+});
+
 describe('main process wiring when the runtime cannot start', () => {
   it('shows the error window with the log, retries on Retry, and quits on Quit', async () => {
     const run = await runMain('exit-early');
