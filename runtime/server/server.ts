@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
@@ -212,7 +213,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     ...(options.logger
       ? {
           loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-          disableRequestLogging: true,
+          logController: new LogController({ disableRequestLogging: true }),
         }
       : { logger: false }),
     bodyLimit: opts.maxJsonBytes,
