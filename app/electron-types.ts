@@ -153,6 +153,7 @@ export interface BrowserWindowInstance {
   webContents: WebContents;
   loadURL(url: string): Promise<void>;
   show(): void;
+  hide(): void;
   focus(): void;
   close(): void;
   destroy(): void;
@@ -167,7 +168,14 @@ export interface BrowserWindowInstance {
   setBounds(bounds: Partial<Rectangle>): void;
   setFullScreen(flag: boolean): void;
   once(event: 'ready-to-show', listener: () => void): void;
-  on(event: 'close' | 'closed', listener: (event: ElectronEvent) => void): void;
+  on(event: 'close' | 'closed' | 'show' | 'hide', listener: (event: ElectronEvent) => void): void;
+}
+
+/** Electron's `Tray` instance (subset). */
+export interface TrayInstance {
+  setToolTip(text: string): void;
+  setContextMenu(menu: unknown): void;
+  destroy(): void;
 }
 
 /** Electron's `BrowserWindow` class. */
@@ -243,6 +251,8 @@ export interface ElectronMainModule {
     buildFromTemplate(template: MenuItemConstructorOptions[]): unknown;
     setApplicationMenu(menu: unknown): void;
   };
+  Tray: new (image: unknown) => TrayInstance;
+  nativeImage: { createFromDataURL(url: string): unknown };
   dialog: {
     showOpenDialog(window: BrowserWindowInstance, options: OpenDialogOptions): Promise<OpenDialogReturnValue>;
     showSaveDialog(window: BrowserWindowInstance, options: SaveDialogOptions): Promise<SaveDialogReturnValue>;

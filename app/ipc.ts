@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { IpcMainInvokeEvent } from './electron-types';
 import type { FileService } from './file-service';
 import { MAX_PATCH_BYTES } from './files';
+import { IpcRateLimiter } from './ipc-rate-limit';
 import { IPC_CHANNELS, type DisplayInfo, type OpenedPatch, type SaveResult } from './preload-api';
 import { originOf } from './security';
 
@@ -81,6 +82,8 @@ export interface IpcDeps {
   openOutputWindow(displayId: number | null): Promise<void>;
   flushDone(): void;
   readyForFiles(): void;
+  /** Per-channel rate limit (default 100/s and 1,000/min, ipc-rate-limit.ts). */
+  rateLimiter?: IpcRateLimiter;
 }
 
 /** Handlers for `ipcMain.handle` (invoke channels) and `ipcMain.on` (send channels). */
@@ -91,7 +94,10 @@ export interface IpcHandlers {
 
 /** Builds the handlers; main.ts registers each with ipcMain. */
 export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
+  const limiter = deps.rateLimiter ?? new IpcRateLimiter();
   const checkSender = (channel: string, event: IpcMainInvokeEvent): void => {
+    const over = limiter.take(channel);
+    if (over) throw new IpcError(channel, `refused: more than ${over} on this channel`);
     const url = event.senderFrame?.url ?? event.sender?.getURL() ?? '';
     const origin = originOf(url);
     const expected = deps.appOrigin();

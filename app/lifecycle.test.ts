@@ -138,7 +138,7 @@ describe('startup error page', () => {
     const html = renderStartupErrorPage({
       message: 'the runtime exited with code 1 before it became healthy',
       log: ['Error: Cannot find module <werift>', '  at "x" & y'],
-      logPath: '/home/vj/.config/Patchbay/logs/runtime.log',
+      logPath: '/home/vj/.config/Patchbay/logs/patchbay.log',
     });
     expect(html).toContain('the runtime exited with code 1 before it became healthy');
     expect(html).toContain('Error: Cannot find module &lt;werift&gt;\n  at &quot;x&quot; &amp; y');

@@ -3,7 +3,6 @@
  * live in those modules (and their tests); this file only connects events to them. Bundled to
  * app/dist/main.cjs by app/scripts/build-app.mjs; never imported by tests.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { leadingArgvEntries, parseAppArgs } from './args';
@@ -12,6 +11,7 @@ import type {
   Display,
   ElectronMainModule,
   ElectronEvent,
+  TrayInstance,
   WebContents,
 } from './electron-types';
 import { FileService } from './file-service';
@@ -32,7 +32,12 @@ import {
   spawnChild,
   type RuntimeCommandSpec,
 } from './runtime-process';
-import { RuntimeStartError, RuntimeSupervisor, type ChildHandle } from './runtime-supervisor';
+import {
+  RuntimeStartError,
+  RuntimeSupervisor,
+  type ChildHandle,
+  type SupervisorState,
+} from './runtime-supervisor';
 import {
   decideNavigation,
   decidePermission,
@@ -54,6 +59,10 @@ import {
   type AppSettings,
 } from './settings';
 import { startupErrorPageUrl } from './startup-error-page';
+import { TRAY_ICON_DATA_URL, trayModel, type TrayCommand } from './tray';
+import { logsPageUrl, readRecentLogLines } from './logs-view';
+import { decideUpdates, startAutoUpdate, type Updater } from './updates';
+import { createLogger, forwardLine, humanLine, logsDir, type PatchbayLogger } from '../runtime/logging';
 
 // The only place (with preload.ts) that loads Electron. `require` keeps tsc independent of the
 // optional `electron` package; the bundler leaves it external.
@@ -70,6 +79,8 @@ const {
   session,
   systemPreferences,
   utilityProcess,
+  Tray,
+  nativeImage,
 } = electron;
 
 const development = !app.isPackaged;
@@ -88,18 +99,80 @@ const launchArgs = parseAppArgs(process.argv, process.cwd(), leadingArgvEntries(
 
 let settings: AppSettings;
 let settingsPath = '';
-let logStream: WriteStream | null = null;
+let logs: PatchbayLogger | null = null;
+let userDataLogs: string | null = null;
 let logPath: string | null = null;
 let mainWindow: BrowserWindowInstance | null = null;
 let outputWindow: BrowserWindowInstance | null = null;
 let errorWindow: BrowserWindowInstance | null = null;
 let runtimeUrl: string | null = null;
 let supervisor: RuntimeSupervisor;
+let tray: TrayInstance | null = null;
+let runtimeSnapshot: { state: SupervisorState; lastError: string | null } = {
+  state: 'idle',
+  lastError: null,
+};
+
+/** Builds (first call) or refreshes the tray icon from the window and the runtime's state. */
+function updateTray(): void {
+  const model = trayModel({
+    runtime: runtimeSnapshot.state,
+    lastError: runtimeSnapshot.lastError,
+    url: runtimeUrl,
+    windowVisible: !!mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible(),
+  });
+  try {
+    tray ??= new Tray(nativeImage.createFromDataURL(TRAY_ICON_DATA_URL));
+  } catch (error) {
+    // Some Linux desktops have no status area: the app works without the tray.
+    log(`tray icon unavailable: ${(error as Error).message}`);
+    return;
+  }
+  tray.setToolTip(model.tooltip);
+  tray.setContextMenu(
+    Menu.buildFromTemplate(
+      model.items.map((item) =>
+        item.type === 'separator'
+          ? { type: 'separator' as const }
+          : {
+              label: item.label!,
+              enabled: item.enabled ?? true,
+              ...(item.command ? { click: () => trayCommand(item.command!) } : {}),
+            },
+      ),
+    ),
+  );
+}
+
+/** Auto-update (updates.ts): electron-updater is loaded only when updates are on. */
+function startUpdates(): void {
+  const decision = decideUpdates(process.env, app.isPackaged);
+  if (!decision.enabled) {
+    startAutoUpdate({} as Updater, decision, log);
+    return;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { autoUpdater } = require('electron-updater') as { autoUpdater: Updater };
+    startAutoUpdate(autoUpdater, decision, log);
+  } catch (error) {
+    log(`auto-update: electron-updater could not be loaded: ${(error as Error).message}`);
+  }
+}
+
+function trayCommand(command: TrayCommand): void {
+  if (command === 'tray.quit') app.quit();
+  else if (command === 'tray.hide') mainWindow?.hide();
+  else if (mainWindow && !mainWindow.isDestroyed()) {
+    mainWindow.show();
+    mainWindow.focus();
+  } else createMainWindow();
+  updateTray();
+}
 
 function log(message: string): void {
-  const line = `${new Date().toISOString()} [app] ${message}`;
-  process.stderr.write(line + '\n');
-  logStream?.write(line + '\n');
+  if (logs) logs.logger.info(message);
+  else process.stderr.write(`${new Date().toISOString()} [app] ${message}\n`);
 }
 for (const warning of launchArgs.warnings) log(warning);
 
@@ -178,9 +251,11 @@ if (!app.requestSingleInstanceLock({ patchFiles: launchArgs.patchFiles })) {
 async function main(): Promise<void> {
   await app.whenReady();
   const userData = app.getPath('userData');
-  mkdirSync(join(userData, 'logs'), { recursive: true });
-  logPath = join(userData, 'logs', 'runtime.log');
-  logStream = createWriteStream(logPath, { flags: 'a' });
+  // One rotating log for the app and the runtime it supervises (runtime/logging/files.ts): the
+  // runtime prints pino JSON lines (PATCHBAY_LOG_FORMAT=json) and writes no files of its own.
+  logs = createLogger({ dataDir: userData, base: { component: 'app' } });
+  logPath = logs.file;
+  userDataLogs = logsDir(userData);
   settingsPath = join(userData, 'settings.json');
   const loaded = await loadSettings(settingsPath);
   settings = loaded.settings;
@@ -191,6 +266,8 @@ async function main(): Promise<void> {
   supervisor = createSupervisor();
   rebuildMenu();
   createMainWindow();
+  updateTray();
+  startUpdates();
   await askCameraOnce();
   startRuntime();
 }
@@ -237,6 +314,7 @@ function secureContents(contents: WebContents): void {
 function runAppAction(action: AppAction): void {
   if (action === 'quit') app.quit();
   else if (action === 'show-log' && logPath) void shell.openPath(logPath);
+  else if (action === 'show-logs') showLogsWindow();
   else if (action === 'retry') {
     errorWindow?.close();
     errorWindow = null;
@@ -251,12 +329,14 @@ function createSupervisor(): RuntimeSupervisor {
     electronAsNode: false,
     entry: join(root, 'bin', 'patchbay.mjs'),
     root,
-    baseEnv: process.env,
+    baseEnv: { ...process.env, PATCHBAY_LOG_FORMAT: 'json', PATCHBAY_LOG_FILES: 'off' },
   };
   const sup = new RuntimeSupervisor({
     launch: (port) => {
       const child = development ? spawnChild(runtimeCommand(spec, port)) : forkUtility(spec, port);
-      child.onOutput((line) => logStream?.write(`${line}\n`));
+      child.onOutput((line, stream) => {
+        if (logs) forwardLine(logs.logger.child({ component: 'runtime' }), logs.destination, line, stream);
+      });
       return child;
     },
     findFreePort: () => findFreePort(),
@@ -272,6 +352,8 @@ function createSupervisor(): RuntimeSupervisor {
   });
   sup.onChange((snap) => {
     log(`runtime: ${snap.state}${snap.lastError ? ` (${snap.lastError})` : ''}`);
+    runtimeSnapshot = { state: snap.state, lastError: snap.lastError ?? null };
+    updateTray();
     if (snap.state === 'failed' && !quit.quitting)
       showStartupError(snap.lastError ?? 'the runtime failed', sup.logTail());
   });
@@ -335,13 +417,31 @@ function startRuntime(): void {
     });
 }
 
+let logsWindow: BrowserWindowInstance | null = null;
+
+/** Opens (or refreshes) the logs window: the newest lines of the rotating log, JavaScript off. */
+function showLogsWindow(): void {
+  const url = logsPageUrl({ lines: userDataLogs ? readRecentLogLines(userDataLogs) : [], logPath });
+  if (logsWindow && !logsWindow.isDestroyed()) {
+    void logsWindow.loadURL(url);
+    logsWindow.focus();
+    return;
+  }
+  const win = new BrowserWindow(startupErrorWindowOptions());
+  logsWindow = win;
+  void win.loadURL(url);
+  win.on('closed', () => {
+    if (logsWindow === win) logsWindow = null;
+  });
+}
+
 function showStartupError(message: string, logLines: readonly string[]): void {
   runtimeUrl = null;
   const previous = errorWindow;
   // The new window opens before the old ones go, so 'window-all-closed' never sees zero windows.
   const win = new BrowserWindow(startupErrorWindowOptions());
   errorWindow = win;
-  void win.loadURL(startupErrorPageUrl({ message, log: logLines, logPath }));
+  void win.loadURL(startupErrorPageUrl({ message, log: logLines.map((l) => humanLine(l)), logPath }));
   win.on('closed', () => {
     if (errorWindow === win) errorWindow = null;
   });
@@ -380,6 +480,8 @@ function createMainWindow(): void {
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
+  win.on('show', () => updateTray());
+  win.on('hide', () => updateTray());
   if (runtimeUrl) void win.loadURL(`${runtimeUrl}/`);
 }
 
@@ -524,7 +626,7 @@ async function runCommand(command: MenuCommandId, arg: string | number | undefin
         rebuildMenu();
         return;
       case 'help.show-runtime-log':
-        if (logPath) await shell.openPath(logPath);
+        showLogsWindow();
         return;
       case 'help.restart-runtime':
         await supervisor.stop();

@@ -99,7 +99,9 @@ describe('main process wiring (fake electron, real runtime child)', () => {
       nodeIntegration: false,
     });
     expect(String(options.webPreferences.preload)).toMatch(/preload\.cjs$/);
-    expect(find('BrowserWindow.show')).toHaveLength(1);
+    // Shown once at start (the tray's Show later shows it again).
+    const firstTrayClick = entries.findIndex((e) => e.type === 'tray.click');
+    expect(entries.slice(0, firstTrayClick).filter((e) => e.type === 'BrowserWindow.show')).toHaveLength(1);
     expect(find('Menu.set').at(-1)?.labels).toEqual(['&File', '&Edit', '&View', '&Window', '&Help']);
   });
 
@@ -145,11 +147,59 @@ describe('main process wiring (fake electron, real runtime child)', () => {
     expect(find('webContents.send').some((e) => (e.args as unknown[])[0] === 'app.flush')).toBe(true);
     expect(stderr).toContain('editor flushed its autosave');
     expect(stderr).toContain('runtime stopped');
-    const log = readFileSync(join(work, 'userData', 'logs', 'runtime.log'), 'utf8');
-    expect(log).toContain('fake runtime: SIGTERM, closing');
+    // One rotating pino log (runtime/logging/files.ts) for the app and the runtime it runs: the
+    // runtime's text lines become records of component "runtime", its JSON lines are kept as
+    // they are, the app's own lines are component "app".
+    const records = readFileSync(join(work, 'userData', 'logs', 'patchbay.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.find((r) => r.msg === 'fake runtime: SIGTERM, closing')).toMatchObject({
+      component: 'runtime',
+      level: 30,
+      stream: 'stdout',
+    });
+    expect(records.find((r) => r.msg === 'fake runtime: a pino line')).toEqual({
+      level: 30,
+      time: 1733230000000,
+      pid: 1234,
+      component: 'serve',
+      session: 'abcd1234',
+      msg: 'fake runtime: a pino line',
+    });
+    expect(records.some((r) => r.component === 'app' && typeof r.time === 'number')).toBe(true);
     const settings = JSON.parse(readFileSync(join(work, 'userData', 'settings.json'), 'utf8'));
     expect(settings.window).toEqual({ bounds: { x: 40, y: 50, width: 1200, height: 800 }, maximized: false });
     expect(settings.recentFiles).toEqual([join(work, 'show.patch')]);
+  });
+});
+
+describe('the tray icon', () => {
+  it('shows the runtime state, and Show/Hide/Quit that work', () => {
+    expect(find('Tray.new')).toEqual([{ type: 'Tray.new', image: 'png' }]);
+    const tips = find('Tray.setToolTip').map((e) => e.text as string);
+    expect(tips.some((t) => /^Patchbay — Runtime: running at http:\/\/127\.0\.0\.1:\d+$/.test(t))).toBe(true);
+    expect(tips.some((t) => t === 'Patchbay — Runtime: starting…')).toBe(true);
+    const menus = find('Tray.setContextMenu').map((e) => e.labels as string[]);
+    expect(menus.at(-1)).toContain('Quit Patchbay');
+    expect(find('tray.click')).toEqual([
+      { type: 'tray.click', label: 'Hide Patchbay', found: true },
+      { type: 'tray.click', label: 'Show Patchbay', found: true },
+    ]);
+    // Hiding rebuilt the menu with "Show", showing again with "Hide".
+    const i = entries.findIndex((e) => e.type === 'BrowserWindow.hide');
+    expect(i).toBeGreaterThan(0);
+    const afterHide = entries.slice(i).filter((e) => e.type === 'Tray.setContextMenu');
+    expect(afterHide[0]!.labels).toContain('Show Patchbay');
+    const j = entries.findIndex((e, k) => k > i && e.type === 'BrowserWindow.show');
+    const afterShow = entries.slice(j).filter((e) => e.type === 'Tray.setContextMenu');
+    expect(afterShow[0]!.labels).toContain('Hide Patchbay');
+  });
+});
+
+describe('auto-update', () => {
+  it('is off in development, and says so', () => {
+    expect(stderr).toMatch(/auto-update: off \(off in development/);
   });
 });
 

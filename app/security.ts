@@ -16,10 +16,10 @@ import type {
 /** The scheme of the app's own action links (the startup error page's Retry and Quit). */
 export const APP_ACTION_SCHEME = 'patchbay-app:';
 
-/** Actions the startup error page may request by navigating to `patchbay-app:<action>`. */
-export type AppAction = 'retry' | 'quit' | 'show-log';
+/** Actions the startup error page and the logs window may request by navigating to `patchbay-app:<action>`. */
+export type AppAction = 'retry' | 'quit' | 'show-log' | 'show-logs';
 
-const APP_ACTIONS: readonly AppAction[] = ['retry', 'quit', 'show-log'];
+const APP_ACTIONS: readonly AppAction[] = ['retry', 'quit', 'show-log', 'show-logs'];
 
 /**
  * The web preferences every Patchbay window shares: context isolation, the OS sandbox, no Node in

@@ -36,12 +36,13 @@ type Area = (typeof AREAS)[number];
  * A new runtime/ folder must be given a layer here.
  */
 export const RUNTIME_LAYERS: readonly (readonly string[])[] = [
-  ['clock', 'host', 'json', 'guards', 'compile', 'media'],
+  ['clock', 'host', 'json', 'guards', 'logging', 'compile', 'media'],
   ['protocol', 'pipelines', 'io', 'events'],
   ['engine'],
   ['session', 'relay'],
   ['server'],
   ['cli', 'playwright'],
+  ['api'],
 ];
 
 export interface SourceFile {

@@ -17,7 +17,8 @@ export async function buildApp({ minify = false, outdir = join(appDir, 'dist') }
     format: 'cjs',
     // Electron 40 ships Node 24; node20 keeps the output valid for any supported Electron.
     target: 'node20',
-    external: ['electron'],
+    // electron-updater requires electron when loaded; it ships in the packaged app's node_modules.
+    external: ['electron', 'electron-updater'],
     sourcemap: 'linked',
     minify,
     logLevel: 'warning',

@@ -22,7 +22,21 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(port, host, () => console.log(`fake runtime listening on ${host}:${port} (${mode})`));
+server.listen(port, host, () => {
+  console.log(`fake runtime listening on ${host}:${port} (${mode})`);
+  // What the real runtime prints under PATCHBAY_LOG_FORMAT=json (the app sets it).
+  if (process.env.PATCHBAY_LOG_FORMAT === 'json')
+    console.error(
+      JSON.stringify({
+        level: 30,
+        time: 1733230000000,
+        pid: 1234,
+        component: 'serve',
+        session: 'abcd1234',
+        msg: 'fake runtime: a pino line',
+      }),
+    );
+});
 if (mode === 'ignore-sigterm') {
   process.on('SIGTERM', () => console.log('fake runtime: ignoring SIGTERM'));
 } else {

@@ -14,8 +14,9 @@ const require = createRequire(import.meta.url);
 export const NDI_INSTALL_HINT = 'Install the NDI Runtime from ndi.video/tools, or set NDI_RUNTIME_DIR_V6';
 export const SPOUT_INSTALL_HINT =
   'Spout needs Windows and SpoutLibrary.dll next to Patchbay or on PATH (spout.zeal.co)';
-export const CUDA_INSTALL_HINT =
-  'Needs an NVIDIA GPU with its driver, and the onnxruntime-node CUDA add-on (run: npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 — the flag overrides the skip line in .npmrc)';
+import { CUDA_INSTALL_HINT } from './cuda-hint';
+
+export { CUDA_INSTALL_HINT };
 
 /** The probe result: Patchbay's capabilities plus Scope's hardware-info extras. */
 export interface HostProbe {

@@ -170,7 +170,7 @@ describe('CUDA selection', () => {
     expect(m.device).toBe('cpu');
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatch(
-      /^CUDA unavailable: no NVIDIA GPU driver found; running on CPU\. .*npm rebuild onnxruntime-node/,
+      /^CUDA unavailable: no NVIDIA GPU driver found; running on CPU\. .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/,
     );
     await m.dispose();
   });

@@ -8,9 +8,16 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { registry as builtinRegistry } from '../../nodes';
 import { hostProbe, loadNodePackages, type HostProbe, type NodePackages } from '../host';
+import { lineLog, type Logger } from '../logging';
 import {
   DEFAULT_LIMITS,
   HttpError,
@@ -23,7 +30,9 @@ import {
 import type { PeerFactory, SessionFactory } from './deps';
 import { JsonLinesFileSink, kafkaSinkFromEnv, type EventSink } from '../events';
 import { iceServersFromEnv } from './ice';
+import { metricsRoute } from './metrics';
 import { loadPipelineModel, resolveUserPipeline, userModels } from './models';
+import { registerDocs } from './openapi';
 import { PipelineLoader, type PipelineRequest } from '../pipelines/state';
 import { relayRoutes } from '../relay';
 import { fileRoutes } from './routes/files';
@@ -104,6 +113,12 @@ export interface ServerOptions {
   token?: string;
   /** Per-client limits (connect timeout, session cap, offer and message rates); README "Threat model". */
   limits?: Partial<ServerLimits>;
+  /**
+   * The process's pino logger (runtime/logging): fastify logs through a child of it (each
+   * request line carries its `reqId`), and `log` defaults to `lineLog(logger)`. None: fastify's
+   * logger stays off and `log` defaults to stderr.
+   */
+  logger?: Logger;
   log?: (line: string) => void;
 }
 
@@ -175,7 +190,9 @@ export function createServer(options: ServerOptions): PatchbayServer {
     join(opts.dataDir, 'events'),
   ])
     mkdirSync(dir, { recursive: true });
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log =
+    options.log ??
+    (options.logger ? lineLog(options.logger) : (line: string) => process.stderr.write(`${line}\n`));
   const probe = options.probe ?? hostProbe;
   const token = options.token ?? createLaunchToken();
   let boundPort = opts.port;
@@ -247,13 +264,22 @@ export function createServer(options: ServerOptions): PatchbayServer {
   };
 
   const app = Fastify({
-    logger: false,
+    // Request lines at debug (`--verbose`), with fastify's reqId; errors at error.
+    ...(options.logger
+      ? {
+          loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+          logController: new LogController({ disableRequestLogging: true }),
+        }
+      : { logger: false }),
     bodyLimit: opts.maxJsonBytes,
     routerOptions: { maxParamLength: 500 },
     return503OnClosing: true,
     // On shutdown, drop keep-alive and half-open connections instead of waiting for clients.
     forceCloseConnections: true,
   });
+
+  // Before any route: /docs lists every route registered from here on (openapi.ts).
+  registerDocs(app, { version: opts.version });
 
   // Bodies are kept as bytes and parsed by the routes with size/depth caps (json.ts): the
   // stock JSON parser would accept any depth, and file:// pages post text/plain.
@@ -315,7 +341,17 @@ export function createServer(options: ServerOptions): PatchbayServer {
 
   // An upgrade request answered with plain HTTP (refused Host, Origin or token) leaves a socket
   // that Node no longer tracks as an HTTP connection: end it, or it would hold close() forever.
-  app.addHook('onResponse', async (req) => {
+  app.addHook('onResponse', async (req, reply) => {
+    if (options.logger)
+      req.log.debug(
+        {
+          method: req.method,
+          url: req.url.slice(0, 200),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
     if (req.headers.upgrade && !req.raw.socket.destroyed && req.raw.socket.listenerCount('data') === 0)
       req.raw.socket.destroy();
   });
@@ -363,6 +399,7 @@ export function createServer(options: ServerOptions): PatchbayServer {
     inputSourceRoutes(scoped, ctx);
     logRoutes(scoped, ctx);
     outputTsRoutes(scoped, ctx);
+    metricsRoute(scoped, ctx);
   });
 
   let closing: Promise<void> | null = null;

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CliCommand, CliIo } from '../main';
+import { progressLine } from '../progress';
 
 /** The part of bench/index.ts this command uses (kept in step by bench/bench.test.ts). */
 export interface BenchModule {
@@ -38,7 +39,42 @@ async function loadBench(): Promise<BenchModule> {
 /** Runs the bench with CLI arguments; resolves to the exit code (0 even when targets are missed). */
 export async function runBenchCommand(args: string[], io: CliIo): Promise<number> {
   const bench = await loadBench();
-  const parsed = bench.parseBenchArgs(args, io.err) as { error?: string; help?: true; list?: true };
+  // On a terminal, a progress line under the bench's own log lines: the scenario running and the
+  // time spent on it and in all (a full run takes minutes).
+  const progress = progressLine(io);
+  const t0 = Date.now();
+  let current: { label: string; since: number } | null = null;
+  const clock = (ms: number) =>
+    `${Math.floor(ms / 60_000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}`;
+  const redraw = () =>
+    current &&
+    progress?.update(
+      `bench: ${current.label} — ${clock(Date.now() - current.since)} (total ${clock(Date.now() - t0)})`,
+    );
+  const log = (line: string) => {
+    progress?.done();
+    io.err(line);
+    const m = /^\[bench\] (\d+)\. (.*)…$/.exec(line);
+    if (m) current = { label: `${m[1]}. ${m[2]}`, since: Date.now() };
+    redraw();
+  };
+  const ticker = progress ? setInterval(redraw, 1000) : null;
+  ticker?.unref();
+  try {
+    return await runParsed(bench, args, io, progress ? log : io.err);
+  } finally {
+    if (ticker) clearInterval(ticker);
+    progress?.done();
+  }
+}
+
+async function runParsed(
+  bench: BenchModule,
+  args: string[],
+  io: CliIo,
+  log: (line: string) => void,
+): Promise<number> {
+  const parsed = bench.parseBenchArgs(args, log) as { error?: string; help?: true; list?: true };
   if (parsed.help) {
     io.out(`usage: patchbay ${bench.BENCH_USAGE}`);
     io.out('  SCENARIO        ids or numbers (default: all but soak); --list shows them');

@@ -5,19 +5,21 @@
  * load or compile exits 1 with the compiler's errors.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import { serializePatch, type Patch } from '../../../patches';
 import { engineMetrics } from '../../engine';
 import { hostProbe } from '../../host';
 import type { NodeStats } from '../../protocol';
 import { createSession } from '../../session';
+import { cliLogger } from '../log';
 import type { CliCommand, CliIo } from '../main';
+import { progressLine } from '../progress';
 import { lineSafeIo } from '../safe-io';
 import { validateFile } from './validate';
 
 const USAGE =
-  'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N] [--assets DIR]';
+  'play FILE.patch [--duration 10s] [--out DIR] [--clock real|fixed] [--fps N] [--every N] [--assets DIR] [--data-dir D] [--quiet]';
 
 export interface PlayOptions {
   file: string;
@@ -26,8 +28,12 @@ export interface PlayOptions {
   clock: 'real' | 'fixed';
   fps: number | null;
   every: number;
-  /** Where Camera nodes in video_file mode find their files (default ~/.patchbay/assets). */
+  /** Where Camera nodes in video_file mode find their files (default: <data-dir>/assets, else ~/.patchbay/assets). */
   assets: string | null;
+  /** Where models/, assets/, recordings/ and logs/ are (default: none; no log files). */
+  dataDir: string | null;
+  /** Only errors on stderr. */
+  quiet: boolean;
 }
 
 /** Parses "10s", "500ms", "2m" or a plain number of seconds into milliseconds; null when invalid. */
@@ -49,6 +55,8 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
     fps: null,
     every: 30,
     assets: null,
+    dataDir: null,
+    quiet: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -87,6 +95,16 @@ export function parsePlayArgs(args: string[]): PlayOptions | { error: string } |
         o.fps = v;
         break;
       }
+      case '--data-dir': {
+        const v = value();
+        if (!v) return { error: '--data-dir takes a folder' };
+        o.dataDir = resolve(v);
+        break;
+      }
+      case '--quiet':
+      case '-q':
+        o.quiet = true;
+        break;
       case '--every': {
         const v = Number(value());
         if (!Number.isInteger(v) || v < 1) return { error: '--every takes a whole number ≥ 1' };
@@ -146,21 +164,34 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
     );
     return 1;
   }
-  for (const line of checked.warnings) io.err(line);
+  const logs = cliLogger(io, {
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    quiet: o.quiet,
+    component: 'play',
+  });
+  const log = logs.logger;
+  for (const line of checked.warnings) log.warn(line);
   const { patch, substituted } = headlessPatch(checked.patch, o.fps);
   for (const id of substituted)
-    io.out(`camera "${id}": no browser camera in headless play; using the test pattern`);
+    log.info(`camera "${id}": no browser camera in headless play; using the test pattern`);
   const { capabilities } = await hostProbe();
   const session = createSession({
     patch,
     capabilities,
     clockMode: o.clock,
-    log: (line) => io.err(line),
+    log: logs.line,
+    ...(o.dataDir
+      ? {
+          modelsDir: join(o.dataDir, 'models'),
+          assetsDir: join(o.dataDir, 'assets'),
+          recordingsDir: join(o.dataDir, 'recordings'),
+        }
+      : {}),
     ...(o.assets ? { assetsDir: o.assets } : {}),
   });
   for (const e of session.diagnostics().filter((d) => !d.fatal))
-    io.err(`warning: ${e.node ? `node "${e.node}": ` : ''}${e.message}`);
-  session.on('node.error', (e) => io.err(`node "${e.node}": ${e.message}`));
+    log.warn(`${e.node ? `node "${e.node}": ` : ''}${e.message}`);
+  session.on('node.error', (e) => log.error(`node "${e.node}": ${e.message}`));
 
   if (o.out) await mkdir(o.out, { recursive: true });
   // PNGs carry the patch as written in the file (not the headless stand-ins), so it reopens as it was.
@@ -197,16 +228,29 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   } catch (error) {
     io.err(`patchbay play: ${(error as Error).message}`);
     await session.dispose();
+    logs.close();
     return 1;
   }
   // Playing time counts from when the session runs (models loaded), on the session's clock.
   const clock = session.clock();
   const t0 = clock.now();
   playing = true;
+  // A progress line on a terminal (rewritten in place); nothing when stderr is a file or a pipe.
+  const progress = o.quiet ? null : progressLine(io);
+  const ticker = progress
+    ? setInterval(() => {
+        const frames = [...counts.values()].reduce((a, b) => a + b, 0);
+        progress.update(
+          `playing ${((clock.now() - t0) / 1000).toFixed(1)} / ${(o.durationMs / 1000).toFixed(1)} s, ${frames} frame${frames === 1 ? '' : 's'} out`,
+        );
+      }, 250)
+    : null;
   await new Promise<void>((resolve) => {
     clock.setTimeout(resolve, o.durationMs);
     process.once('SIGINT', resolve);
   });
+  if (ticker) clearInterval(ticker);
+  progress?.done();
   finished = true;
   const stats = session.stats();
   const played = clock.now() - t0;
@@ -230,6 +274,7 @@ export async function play(o: PlayOptions, io: CliIo): Promise<number> {
   );
   for (const [id, s] of Object.entries(stats)) io.out(summaryLine(id, s));
   if (o.out) io.out(`wrote ${written} PNG frame${written === 1 ? '' : 's'} and stats.json to ${o.out}`);
+  logs.close();
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   if (total === 0) {
     io.err('patchbay play: no frame reached an Output node');
@@ -254,6 +299,8 @@ export const playCommand: CliCommand = {
       );
       io.out('  --fps N        frame rate of every Camera node');
       io.out('  --every N      write every Nth frame (default 30; 1 writes all)');
+      io.out('  --data-dir D   models/, assets/, recordings/ of that data dir; logs to D/logs');
+      io.out('  --quiet        only errors on stderr (no progress line)');
       return 0;
     }
     if ('error' in parsed) {

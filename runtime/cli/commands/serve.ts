@@ -2,12 +2,14 @@
  * `patchbay serve`: the runtime server (Scope API, editor, runtime WebSocket) on 127.0.0.1:8000
  * by default. Prints the URL; SIGINT/SIGTERM stop every session cleanly before exiting.
  */
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { engineMetrics } from '../../engine';
 import { createSession } from '../../session';
 import { createServer, isLoopbackAddress } from '../../server';
 import { mediaPeerFactory } from '../../server/media';
 import { CLOUD_USAGE, extractCloudArgs, startCloudMode, type CloudArgs } from '../../relay';
+import { cliLogger } from '../log';
 import type { CliCommand, CliIo } from '../main';
 import { lineSafeIo } from '../safe-io';
 
@@ -29,7 +31,7 @@ export interface ServeArgs {
 }
 
 const USAGE =
-  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--models-dir D] [--editor-dir D] [--max-upload-mb N] [--patch NAME] [--clock real|fixed] [--quiet]';
+  'serve [--host H] [--port P] [--allow-origin O]... [--allow-host H]... [--data-dir D] [--models-dir D] [--editor-dir D] [--max-upload-mb N] [--patch NAME] [--clock real|fixed] [--quiet] [--log-level L]';
 
 /** Parses serve's arguments; throws an Error naming the bad one. */
 export function parseServeArgs(args: string[]): ServeArgs {
@@ -143,6 +145,8 @@ async function run(args: string[], rawIo: CliIo): Promise<number> {
     io.err(`patchbay serve: ${(error as Error).message}`);
     return 2;
   }
+  const dataDir = opts.dataDir ?? join(homedir(), '.patchbay');
+  const logs = cliLogger(io, { dataDir, quiet: opts.quiet, component: 'serve' });
   const loopback = isLoopbackAddress(opts.host);
   if (!loopback)
     io.err(
@@ -159,7 +163,7 @@ async function run(args: string[], rawIo: CliIo): Promise<number> {
     port: opts.port,
     allowOrigins: opts.allowOrigins,
     allowHosts: opts.allowHosts,
-    dataDir: opts.dataDir,
+    dataDir,
     ...(opts.modelsDir ? { modelsDir: opts.modelsDir } : {}),
     editorDir: opts.editorDir,
     maxUploadBytes: opts.maxUploadMb ? Math.round(opts.maxUploadMb * 1024 * 1024) : undefined,
@@ -168,13 +172,11 @@ async function run(args: string[], rawIo: CliIo): Promise<number> {
     createSession: (o) => createSession(o),
     createPeer: mediaPeerFactory({ loopbackOnly: loopback }),
     engineMetrics: () => ({ ...engineMetrics() }),
-    log: opts.quiet ? () => {} : (line) => io.err(line),
+    logger: logs.logger,
+    log: logs.line,
   });
   let cloudMessage: string | null = null;
-  if (cloud)
-    cloudMessage = (
-      await startCloudMode(server, cloud, opts.dataDir, opts.quiet ? () => {} : (l) => io.err(l))
-    ).message;
+  if (cloud) cloudMessage = (await startCloudMode(server, cloud, dataDir, logs.line)).message;
   let url: string;
   try {
     url = await server.listen();
@@ -188,6 +190,7 @@ async function run(args: string[], rawIo: CliIo): Promise<number> {
     return 1;
   }
   io.out(`Patchbay runtime listening on ${url}`);
+  logs.logger.info({ url, logFile: logs.file }, `listening on ${url}`);
   if (cloudMessage) io.out(cloudMessage);
   io.out(`Open ${url}/ for the editor (default patch: ${opts.defaultPatch}). Ctrl+C stops.`);
   if (opts.clock === 'fixed')
@@ -213,6 +216,8 @@ async function run(args: string[], rawIo: CliIo): Promise<number> {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           io.err('patchbay serve: stopped');
+          logs.logger.info('stopped');
+          logs.close();
           resolveExit(0);
         },
         (error: unknown) => {

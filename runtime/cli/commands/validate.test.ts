@@ -76,14 +76,17 @@ describe('patchbay validate', () => {
       join(dir, 'deep.patch'),
     );
     expect(r.code).toBe(1);
-    expect(r.out).toEqual([
+    // A file that cannot be read is an error on stderr; a patch's problems are findings on stdout.
+    expect(r.err.slice(0, 2)).toEqual([
       `${join(dir, 'missing.patch')}: no such file`,
       `${dir}: is a folder, not a file`,
+    ]);
+    expect(r.out).toEqual([
       expect.stringMatching(/binary\.patch: \(root\): not valid JSON/),
       expect.stringMatching(/truncated\.patch: \(root\): not valid JSON/),
       `${join(dir, 'deep.patch')}: (root): values are nested more than 64 levels deep (at character 88)`,
     ]);
-    expect(r.out.join('\n')).not.toMatch(/\s+at /);
+    expect([...r.out, ...r.err].join('\n')).not.toMatch(/\s+at /);
   });
 
   it('reports an old-format problem with its migration, and compiles the patch after parsing it', async () => {

@@ -58,6 +58,8 @@ export interface CheckOutcome {
   errors: string[];
   warnings: string[];
   patch?: Patch;
+  /** The file could not be read at all (missing, a folder, too large): a usage error, on stderr. */
+  unreadable?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export function checkPatch(file: string, patch: Patch, issues: readonly PatchIss
 /** Validates one file; never throws. */
 export async function validateFile(file: string): Promise<CheckOutcome> {
   const read = await readPatchFile(file);
-  if (!read.ok) return { errors: [`${file}: ${read.message}`], warnings: [] };
+  if (!read.ok) return { errors: [`${file}: ${read.message}`], warnings: [], unreadable: true };
   const parsed = parsePatch(read.text);
   if (!parsed.ok) return { errors: parsed.issues.map((i) => issueLine(file, i)), warnings: [] };
   return checkPatch(file, parsed.patch, parsed.issues);
@@ -104,7 +106,7 @@ export const validateCommand: CliCommand = {
       else if (arg === '--help' || arg === '-h') {
         io.out(`usage: patchbay ${USAGE}`);
         io.out('  --strict  warnings (unknown node types or params, disabled nodes) fail too');
-        io.out('  --quiet   print only problems');
+        io.out('  --quiet   print only problems (errors are always printed)');
         return 0;
       } else if (arg.startsWith('-') && arg !== '-') {
         io.err(`patchbay validate: unknown option "${arg}". Usage: patchbay ${USAGE}`);
@@ -117,10 +119,12 @@ export const validateCommand: CliCommand = {
     }
     let failed = 0;
     for (const file of files) {
-      const { errors, warnings } = await validateFile(file);
+      const { errors, warnings, unreadable } = await validateFile(file);
       const bad = errors.length > 0 || (strict && warnings.length > 0);
       if (bad) failed++;
-      for (const line of errors) io.out(line);
+      // A patch's problems are this command's findings (stdout, like a linter's); a file that
+      // cannot be read is an error (stderr).
+      for (const line of errors) (unreadable ? io.err : io.out)(line);
       if (!quiet || bad) for (const line of warnings) io.out(line);
       if (!bad && !quiet)
         io.out(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { i420Size, type VideoFrame } from '../../../nodes';
-import { probeCuda, realProbeEnv } from '../../host';
+import { CUDA_INSTALL_HINT, probeCuda, realProbeEnv } from '../../host';
 import { ModelContractError, readContract, sidecarPath, type ModelContract } from './contract';
 import { i420ToTensor, tensorToI420 } from './convert';
 
@@ -15,9 +15,8 @@ import { i420ToTensor, tensorToI420 } from './convert';
 
 export type Device = 'auto' | 'cpu' | 'cuda';
 
-/** How to get CUDA for onnxruntime-node (the add-on its postinstall downloads, skipped by .npmrc here). */
-export const CUDA_HOW_TO =
-  'To use the GPU: install the NVIDIA driver, CUDA 12 and cuDNN 9, then with network access run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (see runtime/pipelines/README.md).';
+/** How to get CUDA for onnxruntime-node: the one hint (runtime/host/cuda-hint.ts). */
+export const CUDA_HOW_TO = CUDA_INSTALL_HINT;
 
 /** What the CUDA probe found. `gpuPresent` says whether falling back is worth telling the user. */
 export interface CudaStatus {

@@ -87,6 +87,7 @@ class BrowserWindow extends EventEmitter {
     this.options = options;
     this.webContents = new WebContents(this);
     this.destroyed = false;
+    this.visible = false;
     record('BrowserWindow.new', { options });
     appEmitter.emit('web-contents-created', new FakeEvent(), this.webContents);
   }
@@ -101,6 +102,13 @@ class BrowserWindow extends EventEmitter {
   }
   show() {
     record('BrowserWindow.show', {});
+    this.visible = true;
+    this.emit('show', new FakeEvent());
+  }
+  hide() {
+    record('BrowserWindow.hide', {});
+    this.visible = false;
+    this.emit('hide', new FakeEvent());
   }
   focus() {}
   close() {
@@ -125,7 +133,7 @@ class BrowserWindow extends EventEmitter {
     return this.destroyed;
   }
   isVisible() {
-    return true;
+    return this.visible;
   }
   getNormalBounds() {
     return { x: 40, y: 50, width: 1200, height: 800 };
@@ -135,6 +143,31 @@ class BrowserWindow extends EventEmitter {
   }
   setBounds() {}
   setFullScreen() {}
+}
+
+const trays = [];
+class Tray {
+  constructor(image) {
+    record('Tray.new', { image: typeof image === 'object' && image !== null ? image.kind : typeof image });
+    this.menu = [];
+    trays.push(this);
+  }
+  setToolTip(text) {
+    this.tooltip = text;
+    record('Tray.setToolTip', { text });
+  }
+  setContextMenu(menu) {
+    this.menu = menu;
+    record('Tray.setContextMenu', { labels: menu.map((m) => m.label ?? m.type) });
+  }
+  destroy() {}
+}
+
+/** Clicks the tray menu item labelled `label`; records whether it was there. */
+function clickTray(label) {
+  const item = trays.at(-1)?.menu.find((m) => m.label === label);
+  record('tray.click', { label, found: !!item });
+  item?.click?.();
 }
 
 function callOn(channel, url, ...args) {
@@ -179,6 +212,9 @@ async function editorSession(win, url) {
     externalPrevented: ext.defaultPrevented,
     open: win.webContents.windowOpenHandler({ url: `${origin}/x` }),
   });
+  // The tray: hide the editor, then show it again.
+  clickTray('Hide Patchbay');
+  clickTray('Show Patchbay');
   setTimeout(() => app.quit(), 50);
 }
 
@@ -235,6 +271,10 @@ module.exports = {
       setPermissionCheckHandler: (h) => (session.check = h),
       webRequest: { onHeadersReceived: (h) => (session.headers = h) },
     },
+  },
+  Tray,
+  nativeImage: {
+    createFromDataURL: (url) => ({ kind: url.startsWith('data:image/png;base64,') ? 'png' : 'other' }),
   },
   systemPreferences: {},
   utilityProcess: {
