@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeStamp, i420ToRgba, testPatternFrame } from '../../nodes';
+import { encodePng } from './av/image';
 import { fromI420, i420ToPacked, i420ToUyvy, nv12ToI420, packedToI420, toI420, uyvyToI420 } from './convert';
 
 /** Mean absolute difference. */
@@ -49,5 +50,17 @@ describe('swscale conversions agree with the JS reference (full-range BT.601)', 
     expect(Math.abs(a[0]! - 214)).toBeLessThanOrEqual(1);
     expect(Math.abs(a[128 * 94]! - 128)).toBeLessThanOrEqual(1);
     expect(() => toI420('bgra', new Uint8Array(10), 128, 96)).toThrow(/bytes given/);
+  });
+
+  it('tiny images: swscale writes whole vectors, so its output rows are padded and repacked (no heap corruption, same pixels)', () => {
+    // Before the padding, 4×4 RGB24 PNGs wrote past their exact-size buffer: within a few
+    // thousand the heap was corrupt ("corrupted size vs. prev_size") and the process died.
+    const tiny = testPatternFrame(4, 4, 1, 0);
+    for (let i = 0; i < 5000; i++) {
+      encodePng({ ...tiny, seq: i });
+      fromI420(tiny, i % 2 ? 'rgba' : 'uyvy');
+    }
+    const small = testPatternFrame(6, 4, 2, 0);
+    expect(meanDiff(fromI420(small, 'rgba'), i420ToRgba(small))).toBeLessThan(12);
   });
 });

@@ -93,6 +93,61 @@ function planes(
   return out;
 }
 
+/** Row alignment and tail slack for swscale's destination: its SIMD code writes whole vectors. */
+const DST_ALIGN = 64;
+
+function planeHeights(layout: PixelLayout, height: number): number[] {
+  if (layout === 'i420') return [height, height >> 1, height >> 1];
+  if (layout === 'nv12') return [height, height >> 1];
+  return [height];
+}
+
+/**
+ * A destination for swscale with every row aligned to 64 bytes and 64 bytes of slack after the
+ * last: swscale's vector code writes past the end of a row (a 4×4 RGB24 PNG wrote past an
+ * exact-size buffer and corrupted the heap). `tight()` gives the image tightly packed.
+ */
+function paddedTarget(
+  layout: PixelLayout,
+  width: number,
+  height: number,
+): { planes: Buffer[]; strides: number[]; tight: () => Uint8Array } {
+  const tightRows = tightStrides(layout, width);
+  const strides = tightRows.map((s) => Math.ceil(s / DST_ALIGN) * DST_ALIGN);
+  const heights = planeHeights(layout, height);
+  const size = strides.reduce((n, s, i) => n + s * heights[i]!, 0) + DST_ALIGN;
+  const scratch = Buffer.alloc(size);
+  const dstPlanes: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < strides.length; i++) {
+    // Each plane's view runs to the end of the scratch buffer, so the slack is inside it.
+    dstPlanes.push(scratch.subarray(at));
+    at += strides[i]! * heights[i]!;
+  }
+  return {
+    planes: dstPlanes,
+    strides,
+    tight: () => {
+      // Rows already aligned (widths that are multiples of 64 bytes): the scratch is the image.
+      if (strides.every((st, i) => st === tightRows[i]))
+        return new Uint8Array(scratch.buffer, scratch.byteOffset, layoutSize(layout, width, height));
+      const out = new Uint8Array(layoutSize(layout, width, height));
+      let src = 0;
+      let dstAt = 0;
+      for (let i = 0; i < strides.length; i++) {
+        for (let r = 0; r < heights[i]!; r++)
+          out.set(
+            scratch.subarray(src + r * strides[i]!, src + r * strides[i]! + tightRows[i]!),
+            dstAt + r * tightRows[i]!,
+          );
+        src += strides[i]! * heights[i]!;
+        dstAt += tightRows[i]! * heights[i]!;
+      }
+      return out;
+    },
+  };
+}
+
 interface CachedContext {
   key: string;
   sws: SoftwareScaleContext;
@@ -146,18 +201,17 @@ export class Swscale {
       return s;
     });
     const srcStrides = opts.srcStrides ? [...opts.srcStrides] : tightStrides(from, width);
-    const out = Buffer.alloc(layoutSize(to, dw, dh));
-    const dstStrides = tightStrides(to, dw);
+    const dst = paddedTarget(to, dw, dh);
     const ret = sws.scaleSync(
       planes(from, src, width, height, srcStrides),
       srcStrides,
       0,
       height,
-      planes(to, out, dw, dh, dstStrides),
-      dstStrides,
+      dst.planes,
+      dst.strides,
     );
     if (ret < 0) throw new Error(`swscale ${key} failed: ${ffmpegMessage(ret)}`);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return dst.tight();
   }
 
   /**
@@ -211,18 +265,10 @@ export class Swscale {
       s.getContext(width, height, fmt, width, height, FORMATS[layout], SWS_BILINEAR);
       return s;
     });
-    const out = Buffer.alloc(layoutSize(layout, width, height));
-    const strides = tightStrides(layout, width);
-    const ret = sws.scaleSync(
-      src.data ?? [],
-      src.linesize,
-      0,
-      height,
-      planes(layout, out, width, height, strides),
-      strides,
-    );
+    const dst = paddedTarget(layout, width, height);
+    const ret = sws.scaleSync(src.data ?? [], src.linesize, 0, height, dst.planes, dst.strides);
     if (ret < 0) throw new Error(`swscale ${key} failed: ${ffmpegMessage(ret)}`);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return dst.tight();
   }
 
   /** Frees the cached contexts. The object can still be used (it sets them up again). */
