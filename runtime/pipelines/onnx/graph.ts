@@ -101,7 +101,8 @@ export class GraphBuilder {
         name,
         dataType: FLOAT,
         dims: [...dims],
-        rawData: new Uint8Array(data.buffer.slice(0)),
+        // A copy of exactly this view's bytes (a subarray's buffer holds more than its own values).
+        rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(),
       }),
     );
     return name;
