@@ -16,7 +16,6 @@ import {
 import type { PortRef } from '../../patches';
 import type { Plan, PlanDiff, PlanNode } from '../compile';
 import { ManualClock } from '../clock';
-import type { NodeStats as ProtocolNodeStats } from '../protocol';
 import type { Clock, SessionEvents } from './api';
 import { FramePool, type FrameHandle } from './frame-pool';
 import { createNodeHost, recordingsDirFor } from './host';
@@ -55,11 +54,6 @@ export interface EngineOptions {
 }
 
 type Route = PortRef;
-
-// The stats a node runtime reports are the protocol's (nodes/ declares them; the editor reads them).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const statsAgree: Same<NodeStats, ProtocolNodeStats> = true;
-void statsAgree;
 
 const STATS_MS = 1000;
 /** A node error sends the stats at once (at most this often), so a short error is still seen. */

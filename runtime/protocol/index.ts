@@ -15,23 +15,9 @@ import type { ChangeRefusal } from '../../patches';
 export type SessionStateName =
   'idle' | 'compiling' | 'loading' | 'running' | 'reconfiguring' | 'stopping' | 'error';
 
-/** Per-node status shown on the node in the editor. */
-export type NodeStatus = 'idle' | 'warming' | 'running' | 'holding' | 'error' | 'disabled' | 'degraded';
-
-export interface NodeStats {
-  status: NodeStatus;
-  fps_in: number;
-  fps_out: number;
-  /** Milliseconds of processing per frame. */
-  ms_p50: number;
-  ms_p99: number;
-  queue_depth: number;
-  drops: number;
-  frames_in: number;
-  frames_out: number;
-  /** The latest error or warning message for this node, if any. */
-  message?: string;
-}
+/** Per-node status and stats, as node runtimes report them (declared once, in nodes/core/runtime.ts). */
+import type { NodeStats } from '../../nodes';
+export type { NodeStats, NodeStatus } from '../../nodes';
 
 /** Client → runtime. */
 export type RuntimeClientMessage =

@@ -367,6 +367,6 @@ function evalNode(node: TfNode, get: (r: string) => RefTensor, graph: TfjsGraph)
       return { shape, data: out };
     }
     default:
-      throw new Error(`reference: op ${node.op} not implemented`);
+      throw new Error(`reference: the interpreter has no reference for op ${node.op}`);
   }
 }
