@@ -44,7 +44,16 @@ function only(list: CompileError[], code: string): CompileError {
   return hits[0]!;
 }
 
-const camera = { source_mode: 'camera', device: '', video_file: '', width: 512, height: 512, fps: 30 };
+const camera = {
+  source_mode: 'camera',
+  device: '',
+  video_file: '',
+  speed: 1,
+  position: 0,
+  width: 512,
+  height: 512,
+  fps: 30,
+};
 const outputMain = {
   name: 'main',
   preview: true,
