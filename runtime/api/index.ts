@@ -18,7 +18,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { i420ToRgba, type VideoFrame } from '../../nodes';
+import { i420ToRgba, registry, showsResult, type VideoFrame } from '../../nodes';
 import { parsePatch, patchErrors, type Patch, type PatchIssue } from '../../patches';
 import { checkPatch, readPatchFile } from '../cli/commands/validate';
 import { engineMetrics } from '../engine';
@@ -141,7 +141,8 @@ export async function startRuntime(
     recordingsDir: join(dataDir, 'recordings'),
     log,
   });
-  const outputs = () => (session.plan()?.nodes ?? []).filter((n) => n.type === 'output').map((n) => n.id);
+  const outputs = () =>
+    (session.plan()?.nodes ?? []).filter((n) => showsResult(registry.get(n.type))).map((n) => n.id);
   const listeners = new Set<(node: string, frame: VideoFrame) => void>();
   const latest = new Map<string, VideoFrame>();
   session.onSinkFrame((node, frame) => {
@@ -230,7 +231,8 @@ async function served(
       );
   };
   const listeners = new Set<(node: string, frame: VideoFrame) => void>();
-  const outputs = () => (session.plan()?.nodes ?? []).filter((n) => n.type === 'output').map((n) => n.id);
+  const outputs = () =>
+    (session.plan()?.nodes ?? []).filter((n) => showsResult(registry.get(n.type))).map((n) => n.id);
   // The server's sessions are the engine's (createSession above), which name the sink node.
   (session as EngineSession).onSinkFrame((node, frame) => {
     if (outputs().includes(node)) for (const cb of listeners) cb(node, frame);

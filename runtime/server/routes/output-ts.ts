@@ -8,7 +8,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { VideoFrame } from '../../../nodes';
+import { registry, showsResult, type VideoFrame } from '../../../nodes';
 import type { RuntimeSession } from '../../engine/api';
 import { MpegTsStream } from '../../media/mpegts';
 import { HttpError, type ServerContext } from '../context';
@@ -34,7 +34,9 @@ export function outputTsRoutes(app: FastifyInstance, ctx: ServerContext): void {
       ctx.sessions.runtimesOf('editor').at(-1);
     if (!entry) throw new HttpError(404, 'No active headless session');
     const session = entry.session as SinkSession;
-    const outputs = (session.plan()?.nodes ?? []).filter((n) => n.type === 'output').map((n) => n.id);
+    const outputs = (session.plan()?.nodes ?? [])
+      .filter((n) => showsResult(registry.get(n.type)))
+      .map((n) => n.id);
     const node = sink || outputs[0];
     if (!node || !session.patch().nodes.some((n) => n.id === node))
       throw new HttpError(
