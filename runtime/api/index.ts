@@ -141,24 +141,9 @@ export async function startRuntime(
     recordingsDir: join(dataDir, 'recordings'),
     log,
   });
-  const outputs = () =>
-    (session.plan()?.nodes ?? []).filter((n) => showsResult(registry.get(n.type))).map((n) => n.id);
-  const listeners = new Set<(node: string, frame: VideoFrame) => void>();
-  const latest = new Map<string, VideoFrame>();
-  session.onSinkFrame((node, frame) => {
-    if (!outputs().includes(node)) return;
-    latest.set(node, frame);
-    for (const cb of listeners) cb(node, frame);
-  });
+  const taps = outputTaps(session);
   await session.start();
-  const edit = async (changes: PatchChange[]) => {
-    const r = await session.applyChanges(changes);
-    if (!r.ok)
-      throw new PatchError(
-        'the change was refused',
-        r.errors.map((e) => e.message),
-      );
-  };
+  const edit = editor(session);
   return {
     patch,
     url: '',
@@ -167,29 +152,11 @@ export async function startRuntime(
     applyChanges: edit,
     stats: () => session.stats(),
     engine: () => ({ ...engineMetrics() }),
-    latestFrame: (node) => latest.get(node ?? outputs()[0] ?? '') ?? null,
-    nextFrame: (node, timeoutMs = 10_000) =>
-      new Promise<VideoFrame>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(cb);
-          reject(
-            new Error(`no frame from ${node ? `output "${node}"` : 'any output'} within ${timeoutMs} ms`),
-          );
-        }, timeoutMs);
-        const cb = (n: string, frame: VideoFrame) => {
-          if (node && n !== node) return;
-          clearTimeout(timer);
-          listeners.delete(cb);
-          resolve(frame);
-        };
-        listeners.add(cb);
-      }),
-    onFrame: (cb) => {
-      listeners.add(cb);
-      return () => listeners.delete(cb);
-    },
+    latestFrame: (node) => taps.latest(node),
+    nextFrame: taps.nextFrame,
+    onFrame: taps.onFrame,
     async stop() {
-      listeners.clear();
+      taps.clear();
       await session.dispose();
       owned?.close();
     },
@@ -222,21 +189,9 @@ async function served(
   // The patch runs as the server's headless session (GET /api/v1/session/frame, /metrics, …).
   const entry = await server.sessions.createRuntime('headless', patch, 'headless');
   const session = entry.session;
-  const edit = async (changes: PatchChange[]) => {
-    const r = await session.applyChanges(changes);
-    if (!r.ok)
-      throw new PatchError(
-        'the change was refused',
-        r.errors.map((e) => e.message),
-      );
-  };
-  const listeners = new Set<(node: string, frame: VideoFrame) => void>();
-  const outputs = () =>
-    (session.plan()?.nodes ?? []).filter((n) => showsResult(registry.get(n.type))).map((n) => n.id);
+  const edit = editor(session);
   // The server's sessions are the engine's (createSession above), which name the sink node.
-  (session as EngineSession).onSinkFrame((node, frame) => {
-    if (outputs().includes(node)) for (const cb of listeners) cb(node, frame);
-  });
+  const taps = outputTaps(session as EngineSession);
   return {
     patch,
     url,
@@ -246,11 +201,60 @@ async function served(
     stats: () => session.stats(),
     engine: () => ({ ...engineMetrics() }),
     latestFrame: (node) => session.latestFrame(node),
-    nextFrame: (node, timeoutMs = 10_000) =>
+    nextFrame: taps.nextFrame,
+    onFrame: taps.onFrame,
+    async stop() {
+      taps.clear();
+      await server.close();
+      owned?.close();
+    },
+  };
+}
+
+/** Applies changes through the session; a refusal throws a PatchError with the reasons. */
+function editor(session: Pick<EngineSession, 'applyChanges'>): (changes: PatchChange[]) => Promise<void> {
+  return async (changes) => {
+    const r = await session.applyChanges(changes);
+    if (!r.ok)
+      throw new PatchError(
+        'the change was refused',
+        r.errors.map((e) => e.message),
+      );
+  };
+}
+
+/**
+ * Frames reaching the session's Output nodes, for `nextFrame`, `onFrame` and `latestFrame` in
+ * both run modes. The Output ids are worked out once per plan, not on every frame.
+ */
+function outputTaps(session: Pick<EngineSession, 'plan' | 'onSinkFrame'>) {
+  const listeners = new Set<(node: string, frame: VideoFrame) => void>();
+  const latest = new Map<string, VideoFrame>();
+  let seen: ReturnType<EngineSession['plan']> | undefined;
+  let ids = new Set<string>();
+  const outputs = (): Set<string> => {
+    const plan = session.plan();
+    if (plan !== seen) {
+      seen = plan;
+      ids = new Set((plan?.nodes ?? []).filter((n) => showsResult(registry.get(n.type))).map((n) => n.id));
+    }
+    return ids;
+  };
+  session.onSinkFrame((node, frame) => {
+    if (!outputs().has(node)) return;
+    latest.set(node, frame);
+    for (const cb of listeners) cb(node, frame);
+  });
+  return {
+    latest: (node?: string): VideoFrame | null =>
+      latest.get(node ?? outputs().values().next().value ?? '') ?? null,
+    nextFrame: (node?: string, timeoutMs = 10_000) =>
       new Promise<VideoFrame>((resolve, reject) => {
         const timer = setTimeout(() => {
           listeners.delete(cb);
-          reject(new Error(`no frame within ${timeoutMs} ms`));
+          reject(
+            new Error(`no frame from ${node ? `output "${node}"` : 'any output'} within ${timeoutMs} ms`),
+          );
         }, timeoutMs);
         const cb = (n: string, frame: VideoFrame) => {
           if (node && n !== node) return;
@@ -260,14 +264,10 @@ async function served(
         };
         listeners.add(cb);
       }),
-    onFrame: (cb) => {
+    onFrame: (cb: (node: string, frame: VideoFrame) => void) => {
       listeners.add(cb);
       return () => listeners.delete(cb);
     },
-    async stop() {
-      listeners.clear();
-      await server.close();
-      owned?.close();
-    },
+    clear: () => listeners.clear(),
   };
 }
