@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EditorStore } from '../editor/src/state/store';
-import type { SocketLike } from '../editor/src/runtime';
+import { FakeSocket as Socket } from '../editor/src/state/fake-socket';
 import type { Patch, PatchChange } from '../patches';
 import { defaultCapabilities } from '../runtime/compile';
-import type { RuntimeClientMessage, RuntimeServerMessage } from '../runtime/protocol';
+import type { RuntimeClientMessage } from '../runtime/protocol';
 import { createSession } from '../runtime/session';
 
 /**
@@ -13,28 +13,6 @@ import { createSession } from '../runtime/session';
  * equal patches after every step, with the revision the runtime acknowledged. The editor's
  * changes reach the session as the WebSocket carries them (JSON text).
  */
-
-class Socket implements SocketLike {
-  readyState = 0;
-  sent: RuntimeClientMessage[] = [];
-  onopen: SocketLike['onopen'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onerror: SocketLike['onerror'] = null;
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as RuntimeClientMessage);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  receive(msg: RuntimeServerMessage) {
-    this.onmessage?.({ data: JSON.stringify(msg) });
-  }
-}
 
 const start: Patch = {
   format: 'patchbay',

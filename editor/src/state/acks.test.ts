@@ -1,29 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RuntimeClientMessage, RuntimeServerMessage } from '../../../runtime/protocol';
-import type { SocketLike } from '../runtime';
+import type { RuntimeClientMessage } from '../../../runtime/protocol';
+import { FakeSocket } from './fake-socket';
 import { EditorStore } from './store';
-
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: RuntimeClientMessage[] = [];
-  onopen: SocketLike['onopen'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onerror: SocketLike['onerror'] = null;
-  send(data: string) {
-    this.sent.push(JSON.parse(data) as RuntimeClientMessage);
-  }
-  close() {
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  receive(msg: RuntimeServerMessage) {
-    this.onmessage?.({ data: JSON.stringify(msg) });
-  }
-}
 
 function setup() {
   const sockets: FakeSocket[] = [];
